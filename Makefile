@@ -1,0 +1,105 @@
+# lshook: Label Studio webhook receivers for FastCGI and CGI.
+# Local overrides (CC, CFLAGS, PREFIX...) go in config.mk.
+-include config.mk
+
+VERSION		= 0.1.0
+PREFIX		?= /usr/local
+DESTDIR		?=
+BINDIR		= $(PREFIX)/bin
+LIBEXECDIR	= $(PREFIX)/libexec/lshook
+DOCDIR		= $(PREFIX)/share/doc/lshook
+
+CC		?= cc
+PKG_CONFIG	?= pkg-config
+PKGS		= fcgi libcjson libsodium
+CFLAGS		?= -O2 -g
+WARNINGS	= -Wall -Wextra -Wmissing-prototypes -Wstrict-prototypes \
+		  -Wwrite-strings -Wshadow -Wformat=2 -Wpointer-arith
+ifeq ($(WERROR),1)
+WARNINGS	+= -Werror
+endif
+ifeq ($(SANITIZE),1)
+SANFLAGS	= -fsanitize=address,undefined -fno-omit-frame-pointer \
+		  -fno-sanitize-recover=undefined
+endif
+PKG_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS	:= $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS	= -std=c11 -D_GNU_SOURCE -DLSHOOK_VERSION=\"$(VERSION)\" \
+		  -Ilib $(PKG_CFLAGS) $(WARNINGS) $(SANFLAGS) $(CFLAGS)
+ALL_LDFLAGS	= $(SANFLAGS) $(LDFLAGS)
+LIBS		= $(PKG_LIBS)
+
+B		= build
+LIB_SRC		= $(wildcard lib/*.c)
+LIB_OBJ		= $(LIB_SRC:lib/%.c=$(B)/lib/%.o)
+LIB_A		= $(B)/liblshook.a
+HANDLERS	= tasks annotations projects training
+HANDLER_BINS	= $(HANDLERS:%=www/hooks/%.fcgi)
+UNIT_SRC	= $(wildcard tests/unit/test_*.c)
+UNIT_BINS	= $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+
+all: $(HANDLER_BINS)
+
+# Objects are rebuilt whenever the flags change (SANITIZE=1 and back).
+$(B)/flags: FORCE
+	@mkdir -p $(B)
+	@echo '$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)' | cmp -s - $@ || \
+	    echo '$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)' > $@
+
+$(B)/lib/%.o: lib/%.c lib/*.h $(B)/flags
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/handlers/%.o: handlers/%.c lib/*.h $(B)/flags
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB_A): $(LIB_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $(LIB_OBJ)
+
+www/hooks/%.fcgi: $(B)/handlers/%.o $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB_A) $(LIBS)
+
+$(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $< $(LIB_A) $(LIBS)
+
+# Installs missing Debian packages as root, or prints the apt-get line.
+deps:
+	@scripts/deps.sh
+
+unit: $(UNIT_BINS)
+
+check: deps
+	@$(MAKE) --no-print-directory all unit
+	@tests/run
+
+check-valgrind: deps
+	@$(MAKE) --no-print-directory all unit
+	@VALGRIND=1 tests/run
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/run.sh start
+
+stop:
+	@scripts/run.sh stop
+
+install: all
+	install -d $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR)
+	install -m 0755 $(HANDLER_BINS) $(DESTDIR)$(LIBEXECDIR)/
+	install -m 0644 README.md LICENSE docs/ARCHITECTURE.md $(DESTDIR)$(DOCDIR)/
+
+uninstall:
+	rm -f $(HANDLERS:%=$(DESTDIR)$(LIBEXECDIR)/%.fcgi)
+	rm -f $(DESTDIR)$(DOCDIR)/README.md $(DESTDIR)$(DOCDIR)/LICENSE \
+	    $(DESTDIR)$(DOCDIR)/ARCHITECTURE.md
+	-rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR)
+
+clean:
+	rm -rf $(B) $(HANDLER_BINS)
+
+FORCE:
+.PHONY: all deps unit check check-valgrind run stop install uninstall clean FORCE

@@ -1,0 +1,600 @@
+/*
+ * config.c: settings from FastCGI params, the process environment and an
+ * optional key=value file, in that order of precedence.
+ *
+ * Security settings fail closed: an unknown key, an unparsable value or a
+ * missing secret leaves c->err set, and every request gets a 500 until it
+ * is fixed.  Nothing falls back to a silent default.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "auth.h"
+#include "config.h"
+#include "request.h"
+
+#define MAX_CONFIG_FILE	(64 * 1024)
+#define PREFIX		"LSHOOK_"
+
+static const char *const known_keys[] = {
+	"LSHOOK_CONFIG", "LSHOOK_DATA_DIR", "LSHOOK_SECRET",
+	"LSHOOK_SECRET_FILE", "LSHOOK_AUTH", "LSHOOK_AUTH_HEADER",
+	"LSHOOK_HMAC_HEADER", "LSHOOK_TOLERANCE", "LSHOOK_MAX_BODY",
+	"LSHOOK_FSYNC", "LSHOOK_MODEL_VERSION", "LSHOOK_CLOCK", NULL
+};
+
+/* Where settings come from while one configuration is built. */
+struct sources {
+	char	**params;
+	char	**env;
+	char	 *file_text;	/* the config file, NUL-separated lines */
+	size_t	  file_len;
+};
+
+static void
+set_error(struct config *c, enum lsh_err e, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+set_error(struct config *c, enum lsh_err e, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->err != LSH_OK)
+		return;
+	c->err = e;
+	va_start(ap, fmt);
+	vsnprintf(c->errmsg, sizeof(c->errmsg), fmt, ap);
+	va_end(ap);
+}
+
+static const char *
+vec_lookup(char **v, const char *key)
+{
+	size_t len = strlen(key);
+
+	for (; v != NULL && *v != NULL; v++)
+		if (strncmp(*v, key, len) == 0 && (*v)[len] == '=')
+			return *v + len + 1;
+	return NULL;
+}
+
+/* The file's "KEY=value" lines, NUL-separated, already trimmed. */
+static const char *
+file_lookup(const struct sources *s, const char *key)
+{
+	size_t len = strlen(key), off;
+	const char *line;
+
+	for (off = 0; off < s->file_len; off += strlen(line) + 1) {
+		line = s->file_text + off;
+		if (strncmp(line, key, len) == 0 && line[len] == '=')
+			return line + len + 1;
+	}
+	return NULL;
+}
+
+/* A setting's value, or NULL when unset or empty. */
+static const char *
+lookup(const struct sources *s, const char *key)
+{
+	const char *v;
+
+	v = vec_lookup(s->params, key);
+	if (v == NULL)
+		v = vec_lookup(s->env, key);
+	if (v == NULL && s->file_text != NULL)
+		v = file_lookup(s, key);
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+static int
+is_known(const char *kv)
+{
+	size_t i, len;
+
+	for (i = 0; known_keys[i] != NULL; i++) {
+		len = strlen(known_keys[i]);
+		if (strncmp(kv, known_keys[i], len) == 0 && kv[len] == '=')
+			return 1;
+	}
+	return 0;
+}
+
+static void
+check_keys(struct config *c, char **v, const char *where)
+{
+	char name[64];
+
+	for (; v != NULL && *v != NULL; v++) {
+		if (strncmp(*v, PREFIX, strlen(PREFIX)) != 0 || is_known(*v))
+			continue;
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(*v, "="), *v);
+		set_error(c, LSH_E_CONFIG, "unknown setting '%s' in %s", name,
+		    where);
+	}
+}
+
+/* Read a small file whole; NULL and errno on failure. */
+static char *
+slurp(const char *path, size_t *lenp, struct watched *w)
+{
+	struct stat st;
+	char *text = NULL;
+	ssize_t k;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		return NULL;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_size > MAX_CONFIG_FILE) {
+		errno = EFBIG;
+		goto out;
+	}
+	text = malloc((size_t)st.st_size + 1);
+	if (text == NULL)
+		goto out;
+	k = read(fd, text, (size_t)st.st_size);
+	if (k != st.st_size) {
+		free(text);
+		text = NULL;
+		errno = EIO;
+		goto out;
+	}
+	text[k] = '\0';
+	*lenp = (size_t)k;
+	free(w->path);
+	w->path = strdup(path);
+	w->dev = st.st_dev;
+	w->ino = st.st_ino;
+	w->size = st.st_size;
+	w->mtime_ns = (long long)st.st_mtim.tv_sec * 1000000000LL +
+	    st.st_mtim.tv_nsec;
+out:
+	close(fd);
+	return text;
+}
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+/*
+ * Turn the config file into NUL-separated "KEY=value" lines in place,
+ * dropping blanks and comments.  Returns 0, or -1 with c->err set.
+ */
+static int
+parse_file(struct config *c, struct sources *s, const char *path)
+{
+	char *line, *next, *eq, *key, *val, *out;
+	size_t lineno = 0, n, klen;
+
+	out = s->file_text;
+	for (line = s->file_text; line != NULL; line = next) {
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		lineno++;
+		key = trim(line);
+		if (*key == '\0' || *key == '#')
+			continue;
+		eq = strchr(key, '=');
+		if (eq == NULL) {
+			set_error(c, LSH_E_CONFIG, "%s:%zu: expected KEY=value",
+			    path, lineno);
+			return -1;
+		}
+		*eq = '\0';
+		key = trim(key);
+		val = trim(eq + 1);
+		klen = strlen(key);
+		n = strlen(val);
+		memmove(out, key, klen);	/* out never passes key: lines shrink */
+		out[klen] = '=';
+		memmove(out + klen + 1, val, n);
+		out[klen + 1 + n] = '\0';
+		if (!is_known(out) || strncmp(out, "LSHOOK_CONFIG=", 14) == 0) {
+			set_error(c, LSH_E_CONFIG, "%s:%zu: unknown setting '%.*s'",
+			    path, lineno, (int)klen, out);
+			return -1;
+		}
+		n += klen + 1;
+		out += n + 1;
+	}
+	s->file_len = (size_t)(out - s->file_text);
+	return 0;
+}
+
+static void
+load_file(struct config *c, struct sources *s)
+{
+	const char *path = vec_lookup(s->params, "LSHOOK_CONFIG");
+
+	if (path == NULL)
+		path = vec_lookup(s->env, "LSHOOK_CONFIG");
+	if (path == NULL || *path == '\0')
+		return;
+	s->file_text = slurp(path, &s->file_len, &c->files[0]);
+	if (s->file_text == NULL) {
+		set_error(c, LSH_E_CONFIG, "cannot read LSHOOK_CONFIG '%s': %s",
+		    path, strerror(errno));
+		return;
+	}
+	parse_file(c, s, path);
+}
+
+static int
+add_secret(struct config *c, const char *s, size_t len, const char *where)
+{
+	struct secret *sec;
+
+	if (len < LSH_MIN_SECRET) {
+		set_error(c, LSH_E_CONFIG, "a secret in %s is shorter than %d "
+		    "characters", where, LSH_MIN_SECRET);
+		return -1;
+	}
+	if (c->nsecrets == LSH_MAX_SECRETS) {
+		set_error(c, LSH_E_CONFIG, "more than %d secrets", LSH_MAX_SECRETS);
+		return -1;
+	}
+	sec = &c->secrets[c->nsecrets];
+	sec->raw = sodium_malloc(len + 1);
+	if (sec->raw == NULL) {
+		set_error(c, LSH_E_CONFIG, "out of memory for secrets");
+		return -1;
+	}
+	memcpy(sec->raw, s, len);
+	sec->raw[len] = '\0';
+	sec->raw_len = len;
+	c->nsecrets++;
+	auth_prepare_secret(sec);
+	return 0;
+}
+
+/* Add each entry of a list split at any of seps. */
+static void
+add_secrets(struct config *c, char *list, const char *seps, const char *where)
+{
+	char *p, *next, *t;
+
+	for (p = list; p != NULL; p = next) {
+		next = strpbrk(p, seps);
+		if (next != NULL)
+			*next++ = '\0';
+		t = trim(p);
+		if (*t == '\0' || (*t == '#' && strcmp(seps, "\n") == 0))
+			continue;
+		if (add_secret(c, t, strlen(t), where) == -1)
+			return;
+	}
+}
+
+static void
+load_secrets(struct config *c, const struct sources *s)
+{
+	const char *v = lookup(s, "LSHOOK_SECRET");
+	char *copy;
+	size_t len;
+
+	if (v != NULL) {
+		copy = strdup(v);
+		if (copy == NULL) {
+			set_error(c, LSH_E_CONFIG, "out of memory");
+			return;
+		}
+		add_secrets(c, copy, ",", "LSHOOK_SECRET");
+		sodium_memzero(copy, strlen(v));
+		free(copy);
+	}
+	v = lookup(s, "LSHOOK_SECRET_FILE");
+	if (v != NULL) {
+		copy = slurp(v, &len, &c->files[1]);
+		if (copy == NULL) {
+			set_error(c, LSH_E_CONFIG, "cannot read "
+			    "LSHOOK_SECRET_FILE '%s': %s", v, strerror(errno));
+			return;
+		}
+		add_secrets(c, copy, "\n", "LSHOOK_SECRET_FILE");
+		sodium_memzero(copy, len);
+		free(copy);
+	}
+}
+
+static void
+load_auth(struct config *c, const struct sources *s)
+{
+	const char *v = lookup(s, "LSHOOK_AUTH");
+	char list[128], *p, *next;
+
+	c->auth = LSH_AUTH_HEADER;
+	if (v == NULL)
+		return;
+	if (strlen(v) >= sizeof(list)) {
+		set_error(c, LSH_E_CONFIG, "LSHOOK_AUTH is too long");
+		return;
+	}
+	strcpy(list, v);
+	c->auth = 0;
+	for (p = list; p != NULL; p = next) {
+		next = strchr(p, ',');
+		if (next != NULL)
+			*next++ = '\0';
+		p = trim(p);
+		if (strcmp(p, "header") == 0)
+			c->auth |= LSH_AUTH_HEADER;
+		else if (strcmp(p, "hmac") == 0)
+			c->auth |= LSH_AUTH_HMAC;
+		else if (strcmp(p, "standard") == 0)
+			c->auth |= LSH_AUTH_STANDARD;
+		else {
+			set_error(c, LSH_E_CONFIG, "LSHOOK_AUTH: unknown "
+			    "mode '%s' (use header, hmac, standard)", p);
+			return;
+		}
+	}
+}
+
+/*
+ * "X-Webhook-Token" -> "HTTP_X_WEBHOOK_TOKEN".  Names with anything but
+ * letters, digits and dashes are refused: Apache drops headers whose
+ * names hold an underscore.
+ */
+static char *
+header_param(struct config *c, const char *key, const char *name)
+{
+	size_t i, len = strlen(name);
+	char *p;
+
+	if (len == 0 || len > 64 || strspn(name, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != len) {
+		set_error(c, LSH_E_CONFIG, "%s: header names take letters, "
+		    "digits and dashes only", key);
+		return NULL;
+	}
+	if (strcasecmp(name, "Authorization") == 0 ||
+	    strcasecmp(name, "Content-Type") == 0 ||
+	    strcasecmp(name, "Content-Length") == 0) {
+		set_error(c, LSH_E_CONFIG, "%s: '%s' cannot carry a secret",
+		    key, name);
+		return NULL;
+	}
+	p = malloc(len + 6);
+	if (p == NULL)
+		return NULL;
+	memcpy(p, "HTTP_", 5);
+	for (i = 0; i < len; i++)
+		p[5 + i] = name[i] == '-' ? '_' :
+		    (char)(name[i] >= 'a' && name[i] <= 'z' ? name[i] - 32 : name[i]);
+	p[5 + len] = '\0';
+	return p;
+}
+
+static void
+load_limits(struct config *c, const struct sources *s)
+{
+	const char *v;
+	size_t n;
+
+	c->max_body = LSH_DEFAULT_MAX_BODY;
+	v = lookup(s, "LSHOOK_MAX_BODY");
+	if (v != NULL && (parse_size(v, LSH_MAX_MAX_BODY, &c->max_body) == -1 ||
+	    c->max_body == 0))
+		set_error(c, LSH_E_CONFIG, "LSHOOK_MAX_BODY must be a byte count "
+		    "from 1 to %lu", LSH_MAX_MAX_BODY);
+	c->tolerance = LSH_DEFAULT_TOLERANCE;
+	v = lookup(s, "LSHOOK_TOLERANCE");
+	if (v != NULL) {
+		if (parse_size(v, 86400, &n) == -1 || n == 0)
+			set_error(c, LSH_E_CONFIG, "LSHOOK_TOLERANCE must be "
+			    "seconds from 1 to 86400");
+		else
+			c->tolerance = (long)n;
+	}
+	v = lookup(s, "LSHOOK_CLOCK");
+	if (v != NULL) {
+		if (parse_size(v, (size_t)1 << 40, &n) == -1)
+			set_error(c, LSH_E_CONFIG, "LSHOOK_CLOCK must be a Unix time");
+		else
+			c->clock = (long long)n;
+	}
+}
+
+static void
+load_storage(struct config *c, const struct sources *s)
+{
+	const char *v = lookup(s, "LSHOOK_FSYNC");
+
+	c->fsync = 1;
+	if (v != NULL && strcmp(v, "never") == 0)
+		c->fsync = 0;
+	else if (v != NULL && strcmp(v, "always") != 0)
+		set_error(c, LSH_E_CONFIG, "LSHOOK_FSYNC must be always or never");
+	v = lookup(s, "LSHOOK_DATA_DIR");
+	if (v == NULL) {
+		set_error(c, LSH_E_NOT_CONFIGURED, "LSHOOK_DATA_DIR is not set");
+		return;
+	}
+	if (v[0] != '/') {
+		set_error(c, LSH_E_CONFIG, "LSHOOK_DATA_DIR must be an "
+		    "absolute path");
+		return;
+	}
+	c->data_dir = strdup(v);
+}
+
+static void
+load_model_version(struct config *c, const struct sources *s)
+{
+	const char *v = lookup(s, "LSHOOK_MODEL_VERSION");
+	const char *p;
+
+	if (v == NULL)
+		v = "lshook-" LSHOOK_VERSION;
+	for (p = v; *p != '\0'; p++)
+		if (*p < 0x21 || *p > 0x7e || *p == '"' || *p == '\\') {
+			set_error(c, LSH_E_CONFIG, "LSHOOK_MODEL_VERSION "
+			    "takes printable ASCII without quotes or spaces");
+			return;
+		}
+	if (p - v > 64) {
+		set_error(c, LSH_E_CONFIG, "LSHOOK_MODEL_VERSION is too long");
+		return;
+	}
+	c->model_version = strdup(v);
+}
+
+static void
+load_headers(struct config *c, const struct sources *s)
+{
+	const char *v;
+
+	v = lookup(s, "LSHOOK_AUTH_HEADER");
+	if (v != NULL)
+		c->auth_header = header_param(c, "LSHOOK_AUTH_HEADER", v);
+	v = lookup(s, "LSHOOK_HMAC_HEADER");
+	c->hmac_header = header_param(c, "LSHOOK_HMAC_HEADER",
+	    v != NULL ? v : "X-Hub-Signature-256");
+}
+
+static void
+check_auth(struct config *c)
+{
+	size_t i, usable = 0;
+
+	if (c->nsecrets == 0) {
+		set_error(c, LSH_E_NOT_CONFIGURED, "no secret: set "
+		    "LSHOOK_SECRET or LSHOOK_SECRET_FILE");
+		return;
+	}
+	for (i = 0; i < c->nsecrets; i++)
+		if (c->secrets[i].sw_key != NULL)
+			usable++;
+	if ((c->auth & LSH_AUTH_STANDARD) && usable == 0)
+		set_error(c, LSH_E_CONFIG, "LSHOOK_AUTH has standard but no "
+		    "secret is a whsec_ base64 key");
+}
+
+void
+config_build(struct config *c, char **params, char **env)
+{
+	struct sources s = { params, env, NULL, 0 };
+
+	memset(c, 0, sizeof(*c));
+	check_keys(c, params, "the server's FastCGI params");
+	check_keys(c, env, "the environment");
+	load_file(c, &s);
+	load_storage(c, &s);
+	load_auth(c, &s);
+	load_secrets(c, &s);
+	load_headers(c, &s);
+	load_limits(c, &s);
+	load_model_version(c, &s);
+	if (c->err == LSH_OK)
+		check_auth(c);
+	if (c->err == LSH_OK && (c->data_dir == NULL || c->model_version == NULL ||
+	    c->hmac_header == NULL))
+		set_error(c, LSH_E_CONFIG, "out of memory");
+	if (s.file_text != NULL) {
+		sodium_memzero(s.file_text, s.file_len);
+		free(s.file_text);
+	}
+}
+
+void
+config_free(struct config *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nsecrets; i++) {
+		sodium_free(c->secrets[i].raw);
+		sodium_free(c->secrets[i].sw_key);
+	}
+	for (i = 0; i < 2; i++)
+		free(c->files[i].path);
+	free(c->data_dir);
+	free(c->auth_header);
+	free(c->hmac_header);
+	free(c->model_version);
+	sodium_memzero(c, sizeof(*c));
+}
+
+int
+config_stale(const struct config *c)
+{
+	const struct watched *w;
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		w = &c->files[i];
+		if (w->path == NULL)
+			continue;
+		if (stat(w->path, &st) == -1 || st.st_dev != w->dev ||
+		    st.st_ino != w->ino || st.st_size != w->size ||
+		    (long long)st.st_mtim.tv_sec * 1000000000LL +
+		    st.st_mtim.tv_nsec != w->mtime_ns)
+			return 1;
+	}
+	return 0;
+}
+
+int
+config_has_settings(char **params)
+{
+	for (; params != NULL && *params != NULL; params++)
+		if (strncmp(*params, PREFIX, strlen(PREFIX)) == 0)
+			return 1;
+	return 0;
+}
+
+char **
+envcopy(char **env)
+{
+	size_t n = 0, i = 0;
+	char **copy;
+
+	while (env != NULL && env[n] != NULL)
+		n++;
+	copy = calloc(n + 1, sizeof(*copy));
+	if (copy == NULL)
+		return NULL;
+	for (; env != NULL && *env != NULL; env++) {
+		if (strncmp(*env, PREFIX, strlen(PREFIX)) != 0)
+			continue;
+		copy[i] = strdup(*env);
+		if (copy[i] == NULL)
+			break;
+		i++;
+	}
+	return copy;
+}
+
+void
+envcopy_free(char **copy)
+{
+	size_t i;
+
+	for (i = 0; copy != NULL && copy[i] != NULL; i++) {
+		sodium_memzero(copy[i], strlen(copy[i]));
+		free(copy[i]);
+	}
+	free(copy);
+}

@@ -1,0 +1,78 @@
+/* config.h: settings from the environment, FastCGI params and a file. */
+#ifndef LSH_CONFIG_H
+#define LSH_CONFIG_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "err.h"
+
+#define LSH_DEFAULT_MAX_BODY	(64UL << 20)	/* bulk events reach tens of MB */
+#define LSH_MAX_MAX_BODY	(1UL << 30)	/* Apache's own default cap */
+#define LSH_DEFAULT_TOLERANCE	300		/* Standard Webhooks: 5 minutes */
+#define LSH_MIN_SECRET		16		/* shorter secrets are refused */
+#define LSH_MAX_SECRETS		16
+
+enum {
+	LSH_AUTH_HEADER = 1,	/* shared secret in Authorization or a header */
+	LSH_AUTH_HMAC = 2,	/* X-Hub-Signature-256: sha256=<hex> */
+	LSH_AUTH_STANDARD = 4	/* Standard Webhooks v1 */
+};
+
+struct secret {
+	unsigned char	*raw;		/* as configured */
+	size_t		 raw_len;
+	unsigned char	 digest[32];	/* keyed hash, for constant-time compare */
+	unsigned char	*sw_key;	/* Standard Webhooks key, or NULL */
+	size_t		 sw_len;
+};
+
+/* A file the configuration came from, to notice when it changes. */
+struct watched {
+	char		*path;
+	dev_t		 dev;
+	ino_t		 ino;
+	off_t		 size;
+	long long	 mtime_ns;
+};
+
+struct config {
+	char		*data_dir;
+	struct secret	 secrets[LSH_MAX_SECRETS];
+	size_t		 nsecrets;
+	unsigned	 auth;		/* LSH_AUTH_* bits */
+	char		*auth_header;	/* param name, e.g. HTTP_X_WEBHOOK_TOKEN */
+	char		*hmac_header;	/* param name, e.g. HTTP_X_HUB_SIGNATURE_256 */
+	long		 tolerance;	/* seconds */
+	size_t		 max_body;
+	int		 fsync;		/* 1: fsync every event */
+	char		*model_version;
+	long long	 clock;		/* fixed Unix time (tests), or 0 */
+	struct watched	 files[2];	/* LSHOOK_CONFIG, LSHOOK_SECRET_FILE */
+	enum lsh_err	 err;		/* LSH_OK, LSH_E_NOT_CONFIGURED, LSH_E_CONFIG */
+	char		 errmsg[256];	/* why, for the error log; never a secret */
+};
+
+/*
+ * Build a configuration.  Settings are looked up in params (FastCGI params
+ * of one request, may be NULL), then env (a "KEY=value" vector, usually a
+ * copy of the startup environment), then the file named by LSHOOK_CONFIG.
+ * Never fails outright: a problem sets c->err and c->errmsg, and the
+ * handlers answer 500 while it lasts.  Free with config_free.
+ */
+void config_build(struct config *c, char **params, char **env);
+
+/* Wipe the secrets and free everything. */
+void config_free(struct config *c);
+
+/* Whether any file the configuration was read from has changed. */
+int config_stale(const struct config *c);
+
+/* Whether a param vector carries any LSHOOK_ setting. */
+int config_has_settings(char **params);
+
+/* Copy the LSHOOK_ entries of a "KEY=value" vector; free with envcopy_free. */
+char **envcopy(char **env);
+void envcopy_free(char **copy);
+
+#endif /* LSH_CONFIG_H */

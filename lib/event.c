@@ -1,0 +1,158 @@
+/*
+ * event.c: from a request body to one JSONL record.
+ *
+ * The record is {"v","id","received_at","action","family",["endpoint",
+ * "reason",]"project_id","task_ids","annotation_ids","payload"}.  Ids and
+ * the action are copied as the raw tokens the sender wrote, so nothing is
+ * re-printed through a double.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "event.h"
+
+static void
+stamp_now(char *out, size_t outsz)
+{
+	struct timespec ts;
+	struct tm tm;
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	n = strftime(out, outsz, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, outsz - n, ".%06dZ", (int)(ts.tv_nsec / 1000) % 1000000);
+}
+
+/* A webhook-id goes into the log verbatim: printable ASCII, no quotes. */
+static int
+valid_webhook_id(const char *id)
+{
+	size_t n = strlen(id), i;
+
+	if (n == 0 || n > LSH_MAX_WEBHOOK_ID)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (id[i] < 0x21 || id[i] > 0x7e || id[i] == '"' || id[i] == '\\')
+			return 0;
+	return 1;
+}
+
+static void
+body_id(char *out, const char *body, size_t len)
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+
+	crypto_hash_sha256(h, (const unsigned char *)body, len);
+	memcpy(out, "sha256:", 7);
+	sodium_bin2hex(out + 7, 2 * sizeof(h) + 1, h, sizeof(h));
+}
+
+static enum lsh_err
+check_action(struct event *ev)
+{
+	const struct span *a = &ev->json.action;
+
+	if (ev->json.action_count == 0)
+		return LSH_E_NO_ACTION;
+	if (ev->json.action_count > 1)
+		return LSH_E_DUP_ACTION;
+	if (!ev->json.action_string)
+		return LSH_E_ACTION_TYPE;
+	if (json_string_decode(ev->body + a->off, a->len, ev->action,
+	    sizeof(ev->action)) < 0)
+		ev->action[0] = '\0';	/* too long or odd: an unknown action */
+	ev->route = route_find(ev->action);
+	return LSH_OK;
+}
+
+enum lsh_err
+event_parse(struct event *ev, const char *body, size_t len,
+    const char *webhook_id)
+{
+	enum lsh_err e;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->body = body;
+	stamp_now(ev->received_at, sizeof(ev->received_at));
+	if (webhook_id != NULL) {
+		if (!valid_webhook_id(webhook_id))
+			return LSH_E_BAD_ID;
+		memcpy(ev->id, webhook_id, strlen(webhook_id) + 1);
+	} else
+		body_id(ev->id, body, len);
+	e = json_scan(body, len, &ev->payload, &ev->json);
+	if (e == LSH_E_JSON) {
+		ev->err = ev->json.err;
+		ev->err_off = ev->json.err_off;
+	}
+	if (e != LSH_OK)
+		return e;
+	return check_action(ev);
+}
+
+static void
+add_ids(struct buf *b, const char *body, const struct spans *ids)
+{
+	size_t i;
+
+	buf_putc(b, '[');
+	for (i = 0; i < ids->n; i++) {
+		if (i > 0)
+			buf_putc(b, ',');
+		buf_add(b, body + ids->v[i].off, ids->v[i].len);
+	}
+	buf_putc(b, ']');
+}
+
+enum lsh_err
+event_record(struct event *ev, const char *family, const char *endpoint,
+    const char *reason, struct iovec iov[3])
+{
+	const struct span *a = &ev->json.action, *p = &ev->json.project_id;
+	struct buf *b = &ev->head;
+
+	b->len = 0;
+	buf_printf(b, "{\"v\":%d,\"id\":\"%s\",\"received_at\":\"%s\",\"action\":",
+	    LSH_RECORD_VERSION, ev->id, ev->received_at);
+	buf_add(b, ev->body + a->off, a->len);
+	if (family != NULL)
+		buf_printf(b, ",\"family\":\"%s\"", family);
+	else
+		buf_puts(b, ",\"family\":null");
+	if (reason != NULL) {
+		buf_printf(b, ",\"endpoint\":\"%s\",\"reason\":\"", endpoint);
+		buf_json_escape(b, reason, strlen(reason));
+		buf_putc(b, '"');
+	}
+	buf_puts(b, ",\"project_id\":");
+	if (p->len > 0)
+		buf_add(b, ev->body + p->off, p->len);
+	else
+		buf_puts(b, "null");
+	buf_puts(b, ",\"task_ids\":");
+	add_ids(b, ev->body, &ev->json.task_ids);
+	buf_puts(b, ",\"annotation_ids\":");
+	add_ids(b, ev->body, &ev->json.annotation_ids);
+	buf_puts(b, ",\"payload\":");
+	if (b->failed || ev->payload.failed)
+		return LSH_E_NOMEM;
+	iov[0].iov_base = b->p;
+	iov[0].iov_len = b->len;
+	iov[1].iov_base = ev->payload.p;
+	iov[1].iov_len = ev->payload.len;
+	iov[2].iov_base = (void *)"}\n";
+	iov[2].iov_len = 2;
+	return LSH_OK;
+}
+
+void
+event_free(struct event *ev)
+{
+	json_event_free(&ev->json);
+	buf_free(&ev->payload);
+	buf_free(&ev->head);
+}

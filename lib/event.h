@@ -1,0 +1,50 @@
+/* event.h: a Label Studio event and its JSONL record. */
+#ifndef LSH_EVENT_H
+#define LSH_EVENT_H
+
+#include <stddef.h>
+#include <sys/uio.h>
+
+#include "buf.h"
+#include "err.h"
+#include "json.h"
+#include "route.h"
+
+#define LSH_RECORD_VERSION 1
+#define LSH_MAX_WEBHOOK_ID 200	/* Standard Webhooks ids are ~30 bytes */
+
+struct event {
+	char			 id[LSH_MAX_WEBHOOK_ID + 1];
+	char			 received_at[32];	/* UTC, microseconds */
+	char			 action[128];	/* decoded; "" when not plain */
+	const struct route	*route;		/* NULL: an unknown action */
+	const char		*body;		/* the request body (not owned) */
+	struct json_event	 json;
+	struct buf		 payload;	/* compact, redacted body */
+	struct buf		 head;		/* the record up to the payload */
+	const char		*err;		/* on LSH_E_JSON: what was wrong */
+	size_t			 err_off;	/* ... and where */
+};
+
+/*
+ * Validate and scan a body.  webhook_id (may be NULL) becomes the record
+ * id; otherwise "sha256:<hex of the body>".  Returns LSH_OK,
+ * LSH_E_BAD_ID, LSH_E_JSON, LSH_E_NOT_OBJECT, LSH_E_NO_ACTION,
+ * LSH_E_ACTION_TYPE, LSH_E_DUP_ACTION or LSH_E_NOMEM.  Free with
+ * event_free whatever it returns.
+ */
+enum lsh_err event_parse(struct event *, const char *body, size_t len,
+    const char *webhook_id);
+
+/*
+ * Build the record around the payload: the family it is filed under
+ * (NULL for an unknown action) and, for ignored.jsonl, the endpoint that
+ * received it and why it was ignored (both NULL otherwise).  Fills
+ * iov[0..2] with the complete line; returns LSH_OK or LSH_E_NOMEM.
+ */
+enum lsh_err event_record(struct event *, const char *family,
+    const char *endpoint, const char *reason, struct iovec iov[3]);
+
+void event_free(struct event *);
+
+#endif /* LSH_EVENT_H */

@@ -1,0 +1,358 @@
+/*
+ * handler.c: the process loop and the request pipeline.
+ *
+ * A request goes: configuration -> method -> content type -> length ->
+ * body -> authentication -> JSON -> route -> append -> answer.  Each
+ * step answers its own failure through lsh_fail, so nothing is stored
+ * unless every step before the append passed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+#include <sodium.h>
+
+#include "auth.h"
+#include "handler.h"
+
+extern char **environ;
+
+void
+lsh_fail(struct lsh_ctx *c, enum lsh_err e, const char *detail)
+{
+	const char *hdr = NULL;
+	const char *method = req_param(&c->req, "REQUEST_METHOD");
+
+	if (e == LSH_E_METHOD)
+		hdr = c->family == LSH_FAM_TRAINING ? "Allow: GET, POST\r\n" :
+		    "Allow: POST\r\n";
+	if (lsh_err_status(e) == 401 && c->cfg != NULL &&
+	    (c->cfg->auth & LSH_AUTH_HEADER))
+		hdr = "WWW-Authenticate: Basic realm=\"lshook\"\r\n";
+	req_log(&c->req, "%d %s%s%s (%s %s)", lsh_err_status(e),
+	    lsh_err_message(e), detail ? ": " : "", detail ? detail : "",
+	    method ? method : "-", req_param(&c->req, "REMOTE_ADDR") ?
+	    req_param(&c->req, "REMOTE_ADDR") : "-");
+	req_fail(&c->req, e, hdr);
+}
+
+int
+lsh_check_config(struct lsh_ctx *c)
+{
+	if (c->cfg->err == LSH_OK)
+		return 0;
+	lsh_fail(c, c->cfg->err, c->cfg->errmsg);
+	return -1;
+}
+
+/* application/json with any parameters (charset), or no type at all. */
+static int
+json_content_type(const char *ct)
+{
+	size_t n;
+
+	if (ct == NULL)
+		return 1;
+	while (*ct == ' ')
+		ct++;
+	n = strcspn(ct, "; ");
+	return n == 16 && strncasecmp(ct, "application/json", 16) == 0;
+}
+
+int
+lsh_read_post(struct lsh_ctx *c)
+{
+	const char *m = req_param(&c->req, "REQUEST_METHOD");
+	enum lsh_err e;
+
+	if (m == NULL || strcmp(m, "POST") != 0) {
+		lsh_fail(c, LSH_E_METHOD, NULL);
+		return -1;
+	}
+	if (!json_content_type(req_param(&c->req, "CONTENT_TYPE"))) {
+		lsh_fail(c, LSH_E_MEDIA_TYPE, NULL);
+		return -1;
+	}
+	e = req_read_body(&c->req, c->cfg->max_body);
+	if (e != LSH_OK) {
+		lsh_fail(c, e, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+auth_input(struct lsh_ctx *c, struct auth_input *in)
+{
+	const struct config *cfg = c->cfg;
+
+	memset(in, 0, sizeof(*in));
+	in->authorization = req_param(&c->req, "HTTP_AUTHORIZATION");
+	if (cfg->auth_header != NULL)
+		in->custom = req_param(&c->req, cfg->auth_header);
+	in->hmac = req_param(&c->req, cfg->hmac_header);
+	in->wh_id = req_param(&c->req, "HTTP_WEBHOOK_ID");
+	in->wh_timestamp = req_param(&c->req, "HTTP_WEBHOOK_TIMESTAMP");
+	in->wh_signature = req_param(&c->req, "HTTP_WEBHOOK_SIGNATURE");
+	in->body = c->req.body;
+	in->body_len = c->req.body_len;
+	in->now = cfg->clock ? cfg->clock : (long long)time(NULL);
+}
+
+int
+lsh_has_credentials(struct lsh_ctx *c)
+{
+	struct auth_input in;
+
+	auth_input(c, &in);
+	return auth_presented(c->cfg, &in);
+}
+
+int
+lsh_authenticate(struct lsh_ctx *c)
+{
+	struct auth_input in;
+	enum lsh_err e;
+	int basic;
+
+	auth_input(c, &in);
+	e = auth_check(c->cfg, &in, &basic);
+	if (e == LSH_OK)
+		return 0;
+	lsh_fail(c, e, NULL);
+	return -1;
+}
+
+int
+lsh_parse_event(struct lsh_ctx *c, struct event *ev)
+{
+	char detail[96];
+	enum lsh_err e;
+
+	e = event_parse(ev, c->req.body, c->req.body_len,
+	    req_param(&c->req, "HTTP_WEBHOOK_ID"));
+	if (e == LSH_OK)
+		return 0;
+	if (e == LSH_E_JSON) {
+		snprintf(detail, sizeof(detail), "%s at byte %zu", ev->err,
+		    ev->err_off);
+		lsh_fail(c, e, detail);
+	} else
+		lsh_fail(c, e, NULL);
+	return -1;
+}
+
+/* Whether path lies inside dir (both resolved); -1 when unknown. */
+static int
+path_inside(const char *path, const char *dir)
+{
+	static char last_path[PATH_MAX], last_dir[PATH_MAX];
+	static int last = -1;
+	char rp[PATH_MAX], rd[PATH_MAX];
+	size_t n;
+
+	if (last != -1 && strcmp(path, last_path) == 0 &&
+	    strcmp(dir, last_dir) == 0)
+		return last;
+	if (realpath(path, rp) == NULL || realpath(dir, rd) == NULL)
+		return -1;
+	n = strlen(rd);
+	last = strncmp(rp, rd, n) == 0 && (rp[n] == '/' || rp[n] == '\0' ||
+	    strcmp(rd, "/") == 0);
+	snprintf(last_path, sizeof(last_path), "%s", path);
+	snprintf(last_dir, sizeof(last_dir), "%s", dir);
+	return last;
+}
+
+/* The web server must never be able to serve the logs. */
+static int
+data_dir_exposed(struct lsh_ctx *c)
+{
+	const char *docroot = req_param(&c->req, "DOCUMENT_ROOT");
+
+	return docroot != NULL && path_inside(c->cfg->data_dir, docroot) == 1;
+}
+
+static void
+answer_stored(struct lsh_ctx *c, const struct event *ev, const char *reason)
+{
+	struct buf b = { 0 };
+
+	if (reason == NULL)
+		buf_printf(&b, "{\"status\":\"ok\",\"id\":\"%s\"}", ev->id);
+	else
+		buf_printf(&b, "{\"status\":\"ignored\",\"id\":\"%s\","
+		    "\"reason\":\"%s\"}", ev->id, reason);
+	if (b.failed)
+		lsh_fail(c, LSH_E_NOMEM, NULL);
+	else
+		req_respond(&c->req, reason ? 202 : 200, NULL, b.p);
+	buf_free(&b);
+}
+
+void
+lsh_record(struct lsh_ctx *c, struct event *ev, enum lsh_log log,
+    const char *reason)
+{
+	struct iovec iov[3];
+	const char *family;
+	char why[512];
+	enum lsh_err e;
+
+	if (data_dir_exposed(c)) {
+		snprintf(why, sizeof(why), "LSHOOK_DATA_DIR '%s' is inside the "
+		    "document root", c->cfg->data_dir);
+		lsh_fail(c, LSH_E_STORAGE, why);
+		return;
+	}
+	/* Recorded events are filed under the endpoint; ignored, their own. */
+	family = family_name(c->family);
+	if (reason != NULL)
+		family = ev->route ? family_name(ev->route->family) : NULL;
+	e = event_record(ev, family, family_name(c->family), reason, iov);
+	if (e == LSH_OK)
+		e = store_append(c->store, c->cfg->data_dir, log, iov, 3,
+		    c->cfg->fsync, why, sizeof(why));
+	if (e != LSH_OK) {
+		lsh_fail(c, e, e == LSH_E_NOMEM ? NULL : why);
+		return;
+	}
+	answer_stored(c, ev, reason);
+}
+
+/* Why an action is not recorded by this endpoint, or NULL if it is. */
+static const char *
+ignore_reason(const struct lsh_ctx *c, const struct event *ev, char *buf,
+    size_t bufsz)
+{
+	if (ev->route == NULL)
+		return "unknown action";
+	if (ev->route->family == c->family)
+		return NULL;
+	snprintf(buf, bufsz, "action belongs to %s",
+	    family_name(ev->route->family));
+	return buf;
+}
+
+void
+lsh_serve_events(struct lsh_ctx *c)
+{
+	struct event ev;
+	const char *reason;
+	char buf[64];
+
+	if (lsh_check_config(c) == -1 || lsh_read_post(c) == -1 ||
+	    lsh_authenticate(c) == -1)
+		return;
+	if (lsh_parse_event(c, &ev) == 0) {
+		reason = ignore_reason(c, &ev, buf, sizeof(buf));
+		lsh_record(c, &ev, reason ? LSH_LOG_IGNORED :
+		    (enum lsh_log)c->family, reason);
+	}
+	event_free(&ev);
+}
+
+/* fds 0-2 must be open, or a log file could become someone's stdout. */
+static void
+guard_std_fds(void)
+{
+	int fd;
+
+	while ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) != -1 && fd <= 2)
+		fcntl(fd, F_SETFD, 0);
+	if (fd > 2)
+		close(fd);
+}
+
+/* Pick the configuration for one request. */
+static const struct config *
+request_config(struct config *base, struct config *own, char **params,
+    char **env)
+{
+	if (params != NULL && config_has_settings(params)) {
+		config_build(own, params, env);
+		return own;
+	}
+	if (config_stale(base)) {
+		config_free(base);
+		config_build(base, NULL, env);
+	}
+	return base;
+}
+
+static void
+serve_one(struct lsh_ctx *c, lsh_serve_fn *serve, struct config *base,
+    char **env)
+{
+	struct config own;
+	int owned;
+
+	c->cfg = request_config(base, &own, c->req.fcgx ? c->req.envp : NULL,
+	    env);
+	owned = c->cfg == &own;
+	serve(c);
+	if (!c->req.responded)
+		lsh_fail(c, LSH_E_NOT_FOUND, "no answer");
+	req_end(&c->req);
+	if (owned)
+		config_free(&own);
+}
+
+static void
+run_fastcgi(struct lsh_ctx *c, lsh_serve_fn *serve, struct config *base,
+    char **env)
+{
+	FCGX_Request fr;
+
+	FCGX_Init();
+	FCGX_InitRequest(&fr, 0, 0);
+	while (FCGX_Accept_r(&fr) >= 0) {
+		c->req.fcgx = &fr;
+		c->req.envp = fr.envp;
+		c->req.responded = 0;
+		serve_one(c, serve, base, env);
+		FCGX_Finish_r(&fr);
+	}
+	FCGX_Free(&fr, 1);
+}
+
+int
+lsh_main(const char *prog, enum lsh_family family, lsh_serve_fn *serve)
+{
+	struct lsh_ctx c;
+	struct config base;
+	struct store store;
+	char **env;
+
+	umask(027);
+	guard_std_fds();
+	if (sodium_init() < 0) {
+		dprintf(2, "lshook-%s: cannot initialise libsodium\n", prog);
+		return 1;
+	}
+	auth_init();
+	memset(&c, 0, sizeof(c));
+	c.req.prog = prog;
+	c.family = family;
+	c.store = &store;
+	store_init(&store);
+	env = envcopy(environ);
+	config_build(&base, NULL, env);
+	if (FCGX_IsCGI()) {
+		c.req.envp = environ;
+		serve_one(&c, serve, &base, env);
+	} else
+		run_fastcgi(&c, serve, &base, env);
+	config_free(&base);
+	envcopy_free(env);
+	store_close(&store);
+	return 0;
+}

@@ -1,0 +1,54 @@
+/* handler.h: the request pipeline every handler executable shares. */
+#ifndef LSH_HANDLER_H
+#define LSH_HANDLER_H
+
+#include "config.h"
+#include "event.h"
+#include "request.h"
+#include "route.h"
+#include "store.h"
+
+/* One request being served, with what it is served with. */
+struct lsh_ctx {
+	struct request		 req;
+	const struct config	*cfg;
+	struct store		*store;
+	enum lsh_family		 family;	/* the endpoint's own family */
+};
+
+typedef void lsh_serve_fn(struct lsh_ctx *);
+
+/*
+ * Run a handler: as FastCGI when fd 0 is a listening socket (a loop that
+ * ends cleanly on SIGTERM), otherwise as one CGI request.  Configuration
+ * is read before the first accept.  Returns the process exit status.
+ */
+int lsh_main(const char *prog, enum lsh_family family, lsh_serve_fn *serve);
+
+/* The whole event pipeline of the tasks, annotations and projects handlers. */
+void lsh_serve_events(struct lsh_ctx *);
+
+/*
+ * Pipeline steps for handlers that compose their own.  Each returns 0 to
+ * go on, or -1 after it has answered the request with the error.
+ */
+int lsh_check_config(struct lsh_ctx *);
+int lsh_read_post(struct lsh_ctx *);		/* method, type, length, body */
+int lsh_authenticate(struct lsh_ctx *);
+int lsh_parse_event(struct lsh_ctx *, struct event *);
+
+/* Whether the request carries credentials for any enabled auth mode. */
+int lsh_has_credentials(struct lsh_ctx *);
+
+/*
+ * Append ev to a log and answer: 200 {"status":"ok","id"} for an event
+ * of the endpoint's family, 202 {"status":"ignored","id","reason"} when
+ * reason is set (the record goes to ignored.jsonl), or the storage error.
+ */
+void lsh_record(struct lsh_ctx *, struct event *, enum lsh_log,
+    const char *reason);
+
+/* Answer e with its status and JSON body, logging detail (may be NULL). */
+void lsh_fail(struct lsh_ctx *, enum lsh_err e, const char *detail);
+
+#endif /* LSH_HANDLER_H */

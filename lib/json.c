@@ -1,0 +1,507 @@
+/*
+ * json.c: strict single-pass JSON scanner.
+ *
+ * Request bodies reach tens of megabytes (bulk TASKS_CREATED), so the hot
+ * path never builds a tree: one pass validates, compacts, redacts and picks
+ * out the ids the log envelope needs.  Only the first three levels of keys
+ * are tracked, which is as deep as any field we act on.  cJSON decodes the
+ * small tokens (json_string_decode).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "json.h"
+
+#define PATH_DEPTH 3
+
+/* What to do with a value, decided from its key path. */
+enum role {
+	ROLE_COPY,
+	ROLE_REDACT,
+	ROLE_ACTION,
+	ROLE_PROJECT,
+	ROLE_TASK,
+	ROLE_ANNOTATION
+};
+
+struct key {
+	const char	*p;	/* key bytes inside the quotes; NULL: array item */
+	size_t		 len;
+	int		 escaped;
+};
+
+struct scanner {
+	const char		*in;
+	size_t			 n;
+	size_t			 pos;
+	struct buf		*out;
+	struct json_event	*ev;
+	struct key		 path[PATH_DEPTH];
+	int			 nomem;
+};
+
+static int scan_value(struct scanner *, int emit, int depth);
+
+static int
+fail(struct scanner *s, const char *why)
+{
+	if (s->ev->err == NULL) {
+		s->ev->err = why;
+		s->ev->err_off = s->pos;
+	}
+	return -1;
+}
+
+static void
+emit_bytes(struct scanner *s, int emit, const char *p, size_t n)
+{
+	if (emit)
+		buf_add(s->out, p, n);
+}
+
+static void
+skip_ws(struct scanner *s)
+{
+	while (s->pos < s->n) {
+		char c = s->in[s->pos];
+		if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+			break;
+		s->pos++;
+	}
+}
+
+static int
+spans_push(struct scanner *s, struct spans *v, size_t off, size_t len)
+{
+	struct span *p;
+	size_t cap;
+
+	if (v->n == v->cap) {
+		cap = v->cap ? v->cap * 2 : 16;
+		p = realloc(v->v, cap * sizeof(*p));
+		if (p == NULL) {
+			s->nomem = 1;
+			return -1;
+		}
+		v->v = p;
+		v->cap = cap;
+	}
+	v->v[v->n].off = off;
+	v->v[v->n].len = len;
+	v->n++;
+	return 0;
+}
+
+/* Compare a key with an ASCII literal, decoding escapes if it has any. */
+static int
+key_is(const struct key *k, const char *lit)
+{
+	char tmp[64];
+	long n;
+
+	if (k->p == NULL)
+		return 0;
+	if (!k->escaped)
+		return k->len == strlen(lit) && memcmp(k->p, lit, k->len) == 0;
+	n = json_string_decode(k->p - 1, k->len + 2, tmp, sizeof(tmp));
+	return n >= 0 && strcmp(tmp, lit) == 0;
+}
+
+static int
+is_index(const struct key *k)
+{
+	return k->p == NULL;
+}
+
+static enum role
+role_of(const struct scanner *s, int depth)
+{
+	const struct key *k = s->path;
+
+	if (depth == 1) {
+		if (key_is(&k[0], "action"))
+			return ROLE_ACTION;
+		if (key_is(&k[0], "project"))
+			return ROLE_PROJECT;
+	} else if (depth == 2 && key_is(&k[0], "project")) {
+		if (key_is(&k[1], "id"))
+			return ROLE_PROJECT;
+		if (key_is(&k[1], "token") || key_is(&k[1], "task_data_login") ||
+		    key_is(&k[1], "task_data_password"))
+			return ROLE_REDACT;
+	} else if (depth == 2 && key_is(&k[1], "id")) {
+		if (key_is(&k[0], "task"))
+			return ROLE_TASK;
+		if (key_is(&k[0], "annotation"))
+			return ROLE_ANNOTATION;
+	} else if (depth == 3 && is_index(&k[1]) && key_is(&k[2], "id")) {
+		if (key_is(&k[0], "task") || key_is(&k[0], "tasks"))
+			return ROLE_TASK;
+		if (key_is(&k[0], "annotation") || key_is(&k[0], "annotations"))
+			return ROLE_ANNOTATION;
+	}
+	return ROLE_COPY;
+}
+
+/* Length of a valid UTF-8 sequence at p (at most avail bytes), or 0. */
+static size_t
+utf8_len(const unsigned char *p, size_t avail)
+{
+	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
+	size_t n, i;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		if (c == 0xe0)
+			lo = 0xa0;
+		else if (c == 0xed)
+			hi = 0x9f;	/* no UTF-16 surrogates */
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		if (c == 0xf0)
+			lo = 0x90;
+		else if (c == 0xf4)
+			hi = 0x8f;	/* nothing above U+10FFFF */
+	} else
+		return 0;
+	if (avail < n || p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+static int
+is_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	    (c >= 'A' && c <= 'F');
+}
+
+static int
+scan_escape(struct scanner *s)
+{
+	int i;
+
+	if (s->pos >= s->n)
+		return fail(s, "unterminated string");
+	switch (s->in[s->pos]) {
+	case '"': case '\\': case '/': case 'b':
+	case 'f': case 'n': case 'r': case 't':
+		s->pos++;
+		return 0;
+	case 'u':
+		s->pos++;
+		for (i = 0; i < 4; i++, s->pos++)
+			if (s->pos >= s->n || !is_hex(s->in[s->pos]))
+				return fail(s, "bad \\u escape");
+		return 0;
+	default:
+		return fail(s, "bad escape");
+	}
+}
+
+/* Scan a string token at s->pos; *escaped tells whether it had escapes. */
+static int
+scan_string(struct scanner *s, int emit, int *escaped)
+{
+	const unsigned char *u = (const unsigned char *)s->in;
+	size_t start = s->pos, n;
+
+	*escaped = 0;
+	s->pos++;	/* opening quote */
+	for (;;) {
+		if (s->pos >= s->n)
+			return fail(s, "unterminated string");
+		if (u[s->pos] == '"')
+			break;
+		if (u[s->pos] == '\\') {
+			*escaped = 1;
+			s->pos++;
+			if (scan_escape(s) == -1)
+				return -1;
+		} else if (u[s->pos] < 0x20) {
+			return fail(s, "control character in string");
+		} else if (u[s->pos] < 0x80) {
+			s->pos++;
+		} else {
+			n = utf8_len(u + s->pos, s->n - s->pos);
+			if (n == 0)
+				return fail(s, "invalid UTF-8");
+			s->pos += n;
+		}
+	}
+	s->pos++;	/* closing quote */
+	emit_bytes(s, emit, s->in + start, s->pos - start);
+	return 0;
+}
+
+static size_t
+skip_digits(struct scanner *s)
+{
+	size_t start = s->pos;
+
+	while (s->pos < s->n && s->in[s->pos] >= '0' && s->in[s->pos] <= '9')
+		s->pos++;
+	return s->pos - start;
+}
+
+static int
+scan_number(struct scanner *s, int emit)
+{
+	size_t start = s->pos;
+
+	if (s->in[s->pos] == '-')
+		s->pos++;
+	if (s->pos < s->n && s->in[s->pos] == '0')
+		s->pos++;
+	else if (skip_digits(s) == 0)
+		return fail(s, "bad number");
+	if (s->pos < s->n && s->in[s->pos] == '.') {
+		s->pos++;
+		if (skip_digits(s) == 0)
+			return fail(s, "bad number");
+	}
+	if (s->pos < s->n && (s->in[s->pos] == 'e' || s->in[s->pos] == 'E')) {
+		s->pos++;
+		if (s->pos < s->n && (s->in[s->pos] == '+' || s->in[s->pos] == '-'))
+			s->pos++;
+		if (skip_digits(s) == 0)
+			return fail(s, "bad number");
+	}
+	emit_bytes(s, emit, s->in + start, s->pos - start);
+	return 0;
+}
+
+static int
+scan_literal(struct scanner *s, int emit, const char *lit)
+{
+	size_t len = strlen(lit);
+
+	if (s->n - s->pos < len || memcmp(s->in + s->pos, lit, len) != 0)
+		return fail(s, "unexpected character");
+	emit_bytes(s, emit, lit, len);
+	s->pos += len;
+	return 0;
+}
+
+static void
+set_path(struct scanner *s, int depth, const char *p, size_t len, int escaped)
+{
+	if (depth >= 1 && depth <= PATH_DEPTH) {
+		s->path[depth - 1].p = p;
+		s->path[depth - 1].len = len;
+		s->path[depth - 1].escaped = escaped;
+	}
+}
+
+static int
+scan_member(struct scanner *s, int emit, int depth)
+{
+	size_t kstart;
+	int escaped;
+
+	if (s->pos >= s->n || s->in[s->pos] != '"')
+		return fail(s, "expected a key");
+	kstart = s->pos;
+	if (scan_string(s, emit, &escaped) == -1)
+		return -1;
+	set_path(s, depth + 1, s->in + kstart + 1, s->pos - kstart - 2, escaped);
+	skip_ws(s);
+	if (s->pos >= s->n || s->in[s->pos] != ':')
+		return fail(s, "expected ':'");
+	s->pos++;
+	emit_bytes(s, emit, ":", 1);
+	skip_ws(s);
+	return scan_value(s, emit, depth + 1);
+}
+
+/* Scan an object or an array whose opening bracket is at s->pos. */
+static int
+scan_container(struct scanner *s, int emit, int depth)
+{
+	char close = s->in[s->pos] == '{' ? '}' : ']';
+	int first = 1;
+
+	if (depth >= LSH_JSON_MAX_DEPTH)
+		return fail(s, "nested too deeply");
+	emit_bytes(s, emit, s->in + s->pos, 1);
+	s->pos++;
+	skip_ws(s);
+	while (s->pos < s->n && s->in[s->pos] != close) {
+		if (!first) {
+			if (s->in[s->pos] != ',')
+				return fail(s, "expected ',' or end of container");
+			s->pos++;
+			emit_bytes(s, emit, ",", 1);
+			skip_ws(s);
+		}
+		first = 0;
+		if (close == '}') {
+			if (scan_member(s, emit, depth) == -1)
+				return -1;
+		} else {
+			set_path(s, depth + 1, NULL, 0, 0);
+			if (scan_value(s, emit, depth + 1) == -1)
+				return -1;
+		}
+		skip_ws(s);
+	}
+	if (s->pos >= s->n)
+		return fail(s, "unterminated container");
+	emit_bytes(s, emit, &close, 1);
+	s->pos++;
+	return 0;
+}
+
+static int
+scan_token(struct scanner *s, int emit, int depth)
+{
+	int escaped;
+
+	switch (s->in[s->pos]) {
+	case '{':
+	case '[':
+		return scan_container(s, emit, depth);
+	case '"':
+		return scan_string(s, emit, &escaped);
+	case 't':
+		return scan_literal(s, emit, "true");
+	case 'f':
+		return scan_literal(s, emit, "false");
+	case 'n':
+		return scan_literal(s, emit, "null");
+	default:
+		if (s->in[s->pos] == '-' ||
+		    (s->in[s->pos] >= '0' && s->in[s->pos] <= '9'))
+			return scan_number(s, emit);
+		return fail(s, s->in[s->pos] == '\0' ? "NUL byte" :
+		    "unexpected character");
+	}
+}
+
+/* Record a scalar value's raw token for the envelope. */
+static int
+capture(struct scanner *s, enum role role, size_t start)
+{
+	struct json_event *ev = s->ev;
+	size_t len = s->pos - start;
+	char c = s->in[start];
+
+	if (c == '{' || c == '[')
+		return 0;
+	switch (role) {
+	case ROLE_ACTION:
+		ev->action_count++;
+		if (ev->action_count == 1) {
+			ev->action.off = start;
+			ev->action.len = len;
+			ev->action_string = c == '"';
+		}
+		return 0;
+	case ROLE_PROJECT:
+		if (ev->project_id.len == 0 && c != '"') {
+			ev->project_id.off = start;
+			ev->project_id.len = len;
+		}
+		return 0;
+	case ROLE_TASK:
+		return spans_push(s, &ev->task_ids, start, len);
+	case ROLE_ANNOTATION:
+		return spans_push(s, &ev->annotation_ids, start, len);
+	default:
+		return 0;
+	}
+}
+
+static int
+scan_value(struct scanner *s, int emit, int depth)
+{
+	enum role role = ROLE_COPY;
+	size_t start;
+
+	if (s->pos >= s->n)
+		return fail(s, "unexpected end of input");
+	if (emit && depth >= 1 && depth <= PATH_DEPTH)
+		role = role_of(s, depth);
+	if (role == ROLE_REDACT) {
+		buf_puts(s->out, "\"[redacted]\"");
+		emit = 0;
+	}
+	start = s->pos;
+	if (scan_token(s, emit, depth) == -1)
+		return -1;
+	if (role != ROLE_COPY && role != ROLE_REDACT)
+		return capture(s, role, start);
+	return 0;
+}
+
+enum lsh_err
+json_scan(const char *in, size_t n, struct buf *out, struct json_event *ev)
+{
+	struct scanner s;
+
+	memset(ev, 0, sizeof(*ev));
+	memset(&s, 0, sizeof(s));
+	s.in = in;
+	s.n = n;
+	s.out = out;
+	s.ev = ev;
+	if (buf_reserve(out, n + 64) == -1)
+		return LSH_E_NOMEM;
+	skip_ws(&s);
+	if (s.pos >= n) {
+		fail(&s, "no value");
+		return LSH_E_JSON;
+	}
+	if (in[s.pos] != '{') {
+		/* Still validate, so "[1" is invalid JSON, not a wrong type. */
+		if (scan_value(&s, 0, 0) == -1)
+			return s.nomem ? LSH_E_NOMEM : LSH_E_JSON;
+		return LSH_E_NOT_OBJECT;
+	}
+	if (scan_value(&s, 1, 0) == -1)
+		return s.nomem ? LSH_E_NOMEM : LSH_E_JSON;
+	skip_ws(&s);
+	if (s.pos != n) {
+		fail(&s, in[s.pos] == '\0' ? "NUL byte" : "trailing data");
+		return LSH_E_JSON;
+	}
+	return out->failed ? LSH_E_NOMEM : LSH_OK;
+}
+
+void
+json_event_free(struct json_event *ev)
+{
+	free(ev->task_ids.v);
+	free(ev->annotation_ids.v);
+	ev->task_ids.v = ev->annotation_ids.v = NULL;
+	ev->task_ids.n = ev->annotation_ids.n = 0;
+}
+
+long
+json_string_decode(const char *tok, size_t len, char *dst, size_t dstsz)
+{
+	cJSON *item;
+	size_t n;
+	long r = -1;
+
+	item = cJSON_ParseWithLength(tok, len);
+	if (item == NULL)
+		return -1;
+	/* cJSON stops at \u0000; such a string is not what was sent. */
+	if (cJSON_IsString(item) && memmem(tok, len, "\\u0000", 6) == NULL) {
+		n = strlen(item->valuestring);
+		if (n < dstsz) {
+			memcpy(dst, item->valuestring, n + 1);
+			r = (long)n;
+		}
+	}
+	cJSON_Delete(item);
+	return r;
+}

@@ -1,0 +1,237 @@
+/*
+ * store.c: the append path every acknowledged event goes through.
+ *
+ * One record is one writev on an O_APPEND descriptor while holding an
+ * exclusive flock, so appenders in any number of processes never
+ * interleave, also on NFS where flock becomes a byte-range lock.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store.h"
+
+#define MAX_IOV 8
+
+static const char *const names[LSH_LOG__COUNT] = {
+	"tasks.jsonl", "annotations.jsonl", "projects.jsonl",
+	"training.jsonl", "ignored.jsonl"
+};
+
+const char *
+store_name(enum lsh_log log)
+{
+	return (unsigned)log < LSH_LOG__COUNT ? names[log] : "?";
+}
+
+void
+store_init(struct store *s)
+{
+	int i;
+
+	memset(s, 0, sizeof(*s));
+	s->dirfd = -1;
+	for (i = 0; i < LSH_LOG__COUNT; i++)
+		s->files[i].fd = -1;
+}
+
+static void
+close_file(struct store_file *f)
+{
+	if (f->fd != -1)
+		close(f->fd);
+	f->fd = -1;
+}
+
+void
+store_close(struct store *s)
+{
+	int i;
+
+	for (i = 0; i < LSH_LOG__COUNT; i++)
+		close_file(&s->files[i]);
+	if (s->dirfd != -1)
+		close(s->dirfd);
+	free(s->dir);
+	store_init(s);
+}
+
+static enum lsh_err
+storage_error(char *why, size_t whysz, const char *what, const char *path)
+{
+	int err = errno;
+
+	snprintf(why, whysz, "%s '%s': %s", what, path, strerror(err));
+	if (err == ENOSPC || err == EDQUOT || err == EIO || err == EFBIG)
+		return LSH_E_WRITE;
+	return LSH_E_STORAGE;
+}
+
+/* Make s->dirfd the directory now at path (it may have been replaced). */
+static enum lsh_err
+open_dir(struct store *s, const char *dir, char *why, size_t whysz)
+{
+	struct stat st;
+
+	if (stat(dir, &st) == -1)
+		return storage_error(why, whysz, "data directory", dir);
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return storage_error(why, whysz, "data directory", dir);
+	}
+	if (s->dirfd != -1 && s->dev == st.st_dev && s->ino == st.st_ino &&
+	    strcmp(s->dir, dir) == 0)
+		return LSH_OK;
+	store_close(s);
+	s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	s->dir = strdup(dir);
+	if (s->dirfd == -1 || s->dir == NULL)
+		return storage_error(why, whysz, "cannot open data directory", dir);
+	s->dev = st.st_dev;
+	s->ino = st.st_ino;
+	return LSH_OK;
+}
+
+static int
+open_log(struct store *s, const char *name, int do_fsync)
+{
+	int flags = O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY;
+	int fd;
+
+	fd = openat(s->dirfd, name, flags);
+	if (fd != -1 || errno != ENOENT)
+		return fd;
+	fd = openat(s->dirfd, name, flags | O_CREAT | O_EXCL, 0640);
+	if (fd == -1 && errno == EEXIST)
+		return openat(s->dirfd, name, flags);
+	/* A new file is durable only once its directory entry is. */
+	if (fd != -1 && do_fsync)
+		fsync(s->dirfd);
+	return fd;
+}
+
+/* Make f->fd the file now named name, reopening after rotation. */
+static enum lsh_err
+current_file(struct store *s, struct store_file *f, const char *name,
+    int do_fsync, char *why, size_t whysz)
+{
+	struct stat st;
+
+	if (f->fd != -1 && fstatat(s->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    st.st_dev == f->dev && st.st_ino == f->ino)
+		return LSH_OK;
+	close_file(f);
+	f->fd = open_log(s, name, do_fsync);
+	if (f->fd == -1) {
+		if (errno == ELOOP)
+			errno = EPERM;	/* a symlink: refuse it, say so */
+		return storage_error(why, whysz, "cannot open log", name);
+	}
+	if (fstat(f->fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close_file(f);
+		errno = EINVAL;
+		return storage_error(why, whysz, "not a regular file", name);
+	}
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
+	return LSH_OK;
+}
+
+static int
+lock_file(int fd, int op)
+{
+	while (flock(fd, op) == -1)
+		if (errno != EINTR)
+			return -1;
+	return 0;
+}
+
+/* writev all of iov, continuing after short writes.  0 or -1. */
+static int
+write_all(int fd, struct iovec *iov, int n)
+{
+	ssize_t k;
+
+	while (n > 0) {
+		k = writev(fd, iov, n);
+		if (k == -1 && errno == EINTR)
+			continue;
+		if (k == -1)
+			return -1;
+		if (k == 0) {
+			errno = EIO;
+			return -1;
+		}
+		while (n > 0 && (size_t)k >= iov->iov_len) {
+			k -= (ssize_t)iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (char *)iov->iov_base + k;
+			iov->iov_len -= (size_t)k;
+		}
+	}
+	return 0;
+}
+
+/* With the lock held: write the record, ending a torn tail first. */
+static enum lsh_err
+append_locked(struct store_file *f, const char *name, const struct iovec *rec,
+    int reccnt, int do_fsync, char *why, size_t whysz)
+{
+	struct iovec iov[MAX_IOV + 1];
+	struct stat st;
+	char last = '\n';
+	int n = 0, i, saved;
+
+	if (fstat(f->fd, &st) == -1)
+		return storage_error(why, whysz, "cannot stat log", name);
+	if (st.st_size > 0 && pread(f->fd, &last, 1, st.st_size - 1) != 1)
+		return storage_error(why, whysz, "cannot read log", name);
+	if (last != '\n') {
+		iov[n].iov_base = (void *)"\n";
+		iov[n++].iov_len = 1;
+	}
+	for (i = 0; i < reccnt && i < MAX_IOV; i++)
+		iov[n++] = rec[i];
+	if (write_all(f->fd, iov, n) == 0 && (!do_fsync || fsync(f->fd) == 0))
+		return LSH_OK;
+	saved = errno;
+	/* Take back whatever part of the record reached the file. */
+	if (ftruncate(f->fd, st.st_size) == -1 || (do_fsync && fsync(f->fd) == -1)) {
+		/* a torn tail stays; the next append ends it */
+	}
+	errno = saved;
+	return storage_error(why, whysz, "cannot write log", name);
+}
+
+enum lsh_err
+store_append(struct store *s, const char *dir, enum lsh_log log,
+    const struct iovec *iov, int iovcnt, int do_fsync, char *why, size_t whysz)
+{
+	struct store_file *f;
+	enum lsh_err e;
+
+	if ((unsigned)log >= LSH_LOG__COUNT || iovcnt > MAX_IOV) {
+		snprintf(why, whysz, "bad append call");
+		return LSH_E_STORAGE;
+	}
+	e = open_dir(s, dir, why, whysz);
+	if (e != LSH_OK)
+		return e;
+	f = &s->files[log];
+	e = current_file(s, f, names[log], do_fsync, why, whysz);
+	if (e != LSH_OK)
+		return e;
+	if (lock_file(f->fd, LOCK_EX) == -1)
+		return storage_error(why, whysz, "cannot lock log", names[log]);
+	e = append_locked(f, names[log], iov, iovcnt, do_fsync, why, whysz);
+	lock_file(f->fd, LOCK_UN);
+	return e;
+}

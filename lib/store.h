@@ -1,0 +1,60 @@
+/* store.h: durable, append-only JSONL logs in the data directory. */
+#ifndef LSH_STORE_H
+#define LSH_STORE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include "err.h"
+
+enum lsh_log {
+	LSH_LOG_TASKS,		/* the first four match enum lsh_family */
+	LSH_LOG_ANNOTATIONS,
+	LSH_LOG_PROJECTS,
+	LSH_LOG_TRAINING,
+	LSH_LOG_IGNORED,
+	LSH_LOG__COUNT
+};
+
+struct store_file {
+	int	fd;		/* -1 when not open */
+	dev_t	dev;
+	ino_t	ino;
+};
+
+/* Open descriptors kept across requests; rotation is noticed by inode. */
+struct store {
+	char			*dir;
+	int			 dirfd;
+	dev_t			 dev;
+	ino_t			 ino;
+	struct store_file	 files[LSH_LOG__COUNT];
+};
+
+/* File name of a log, e.g. "tasks.jsonl". */
+const char *store_name(enum lsh_log);
+
+void store_init(struct store *);
+
+/*
+ * Append one record, the concatenation of iov, to a log in dir (an
+ * absolute path).  The caller's record ends in "\n" and holds no other
+ * newline.  Under an exclusive lock: a torn last line left by a crash is
+ * ended first, so records are never glued; short writes are continued; on
+ * any failure the file is truncated back so no partial record stays.  With
+ * do_fsync the record is on disk before LSH_OK returns.  A renamed or
+ * removed log (rotation) is noticed and a new one created.
+ *
+ * Returns LSH_OK, LSH_E_STORAGE (the directory or file is missing,
+ * unreadable, a symlink...) or LSH_E_WRITE (ENOSPC, EIO...), with a
+ * reason for the error log in why.
+ */
+enum lsh_err store_append(struct store *, const char *dir, enum lsh_log,
+    const struct iovec *iov, int iovcnt, int do_fsync, char *why,
+    size_t whysz);
+
+/* Close every descriptor. */
+void store_close(struct store *);
+
+#endif /* LSH_STORE_H */
