@@ -133,8 +133,10 @@ event_record(struct event *ev, const char *family, const char *endpoint,
 		buf_add(b, ev->body + p->off, p->len);
 	else
 		buf_puts(b, "null");
+	/* ANNOTATION_* payloads may carry the task only as annotation.task. */
 	buf_puts(b, ",\"task_ids\":");
-	add_ids(b, ev->body, &ev->json.task_ids);
+	add_ids(b, ev->body, ev->json.task_ids.n > 0 ? &ev->json.task_ids :
+	    &ev->json.annotation_task_ids);
 	buf_puts(b, ",\"annotation_ids\":");
 	add_ids(b, ev->body, &ev->json.annotation_ids);
 	buf_puts(b, ",\"payload\":");

@@ -23,7 +23,8 @@ enum role {
 	ROLE_ACTION,
 	ROLE_PROJECT,
 	ROLE_TASK,
-	ROLE_ANNOTATION
+	ROLE_ANNOTATION,
+	ROLE_ANNOTATION_TASK
 };
 
 struct key {
@@ -131,16 +132,22 @@ role_of(const struct scanner *s, int depth)
 		if (key_is(&k[1], "token") || key_is(&k[1], "task_data_login") ||
 		    key_is(&k[1], "task_data_password"))
 			return ROLE_REDACT;
-	} else if (depth == 2 && key_is(&k[1], "id")) {
-		if (key_is(&k[0], "task"))
+	} else if (depth == 2) {
+		if (key_is(&k[0], "task") && key_is(&k[1], "id"))
 			return ROLE_TASK;
-		if (key_is(&k[0], "annotation"))
+		if (key_is(&k[0], "annotation") && key_is(&k[1], "id"))
 			return ROLE_ANNOTATION;
-	} else if (depth == 3 && is_index(&k[1]) && key_is(&k[2], "id")) {
-		if (key_is(&k[0], "task") || key_is(&k[0], "tasks"))
+		if (key_is(&k[0], "annotation") && key_is(&k[1], "task"))
+			return ROLE_ANNOTATION_TASK;
+	} else if (depth == 3 && is_index(&k[1])) {
+		if ((key_is(&k[0], "task") || key_is(&k[0], "tasks")) &&
+		    key_is(&k[2], "id"))
 			return ROLE_TASK;
-		if (key_is(&k[0], "annotation") || key_is(&k[0], "annotations"))
+		if ((key_is(&k[0], "annotation") || key_is(&k[0], "annotations")) &&
+		    key_is(&k[2], "id"))
 			return ROLE_ANNOTATION;
+		if (key_is(&k[0], "annotation") && key_is(&k[2], "task"))
+			return ROLE_ANNOTATION_TASK;
 	}
 	return ROLE_COPY;
 }
@@ -414,6 +421,8 @@ capture(struct scanner *s, enum role role, size_t start)
 		return spans_push(s, &ev->task_ids, start, len);
 	case ROLE_ANNOTATION:
 		return spans_push(s, &ev->annotation_ids, start, len);
+	case ROLE_ANNOTATION_TASK:
+		return spans_push(s, &ev->annotation_task_ids, start, len);
 	default:
 		return 0;
 	}
@@ -480,8 +489,10 @@ json_event_free(struct json_event *ev)
 {
 	free(ev->task_ids.v);
 	free(ev->annotation_ids.v);
-	ev->task_ids.v = ev->annotation_ids.v = NULL;
-	ev->task_ids.n = ev->annotation_ids.n = 0;
+	free(ev->annotation_task_ids.v);
+	memset(&ev->task_ids, 0, sizeof(ev->task_ids));
+	memset(&ev->annotation_ids, 0, sizeof(ev->annotation_ids));
+	memset(&ev->annotation_task_ids, 0, sizeof(ev->annotation_task_ids));
 }
 
 long

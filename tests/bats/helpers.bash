@@ -1,0 +1,230 @@
+# helpers.bash: shared setup for the bats suites.  Load with `load helpers`.
+#
+# run_cgi runs a handler exactly as a web server runs a CGI program: the
+# CGI variables in a clean environment and the body on stdin.  FastCGI
+# tests start a handler with spawn-fcgi on 127.0.0.1 and talk to it with
+# cgi-fcgi; lighttpd tests start lighttpd from lighttpd/lshook.conf.
+# Every server binds 127.0.0.1 on a port picked here and is stopped by PID.
+# With VALGRIND=1 every handler run goes through valgrind, and an error or
+# leak fails the test.
+
+bats_require_minimum_version 1.5.0
+bats_load_library bats-support
+bats_load_library bats-assert
+bats_load_library bats-file
+
+ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+HOOKS=$ROOT/www/hooks
+FIXTURES=$ROOT/tests/fixtures
+LSDOCS=$FIXTURES/labelstudio-docs
+SECRET=test-secret-0123456789abcdef
+SECRET2=rotated-secret-abcdef0123456789
+# Standard Webhooks vector SW-1 (reference/signatures.md)
+SW_SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+
+VALGRIND_CMD=()
+if [ "${VALGRIND:-0}" = 1 ]; then
+	VALGRIND_CMD=(valgrind -q --error-exitcode=99 --leak-check=full
+	    --errors-for-leak-kinds=definite,indirect
+	    --show-leak-kinds=definite,indirect)
+fi
+
+# A fresh data directory per test.
+setup_data() {
+	DATA=$BATS_TEST_TMPDIR/data
+	mkdir -p "$DATA"
+}
+
+# run_cgi HANDLER BODY [VAR=value...]
+#   Runs www/hooks/HANDLER.fcgi as CGI with BODY on stdin.  Defaults:
+#   POST, application/json, CONTENT_LENGTH of BODY, LSHOOK_DATA_DIR=$DATA,
+#   LSHOOK_SECRET=$SECRET, Authorization: Bearer $SECRET.  Each VAR=value
+#   overrides or adds; VAR= (empty) removes the default.
+#   Sets: $status (exit), $http_status, $http_headers, $http_body, $stderr.
+run_cgi() {
+	local handler=$1 body=$2
+	shift 2
+	local -A vars=(
+		[REQUEST_METHOD]=POST
+		[CONTENT_TYPE]=application/json
+		[CONTENT_LENGTH]=$(printf '%s' "$body" | wc -c)
+		[LSHOOK_DATA_DIR]=$DATA
+		[LSHOOK_SECRET]=$SECRET
+		[HTTP_AUTHORIZATION]="Bearer $SECRET"
+		[SCRIPT_NAME]=/hooks/$handler.fcgi
+		[GATEWAY_INTERFACE]=CGI/1.1
+		[SERVER_PROTOCOL]=HTTP/1.1
+		[REMOTE_ADDR]=127.0.0.1
+	)
+	local kv envargs=()
+	for kv in "$@"; do
+		vars[${kv%%=*}]=${kv#*=}
+	done
+	for kv in "${!vars[@]}"; do
+		[ -n "${vars[$kv]}" ] && envargs+=("$kv=${vars[$kv]}")
+	done
+	run --separate-stderr env -i PATH="$PATH" "${envargs[@]}" \
+	    "${VALGRIND_CMD[@]}" "$HOOKS/$handler.fcgi" < <(printf '%s' "$body")
+	parse_response
+	[ "$status" -ne 99 ] || fail "valgrind reported errors: $stderr"
+}
+
+# run_cgi_file HANDLER FILE [VAR=value...]: run_cgi with a file's bytes.
+run_cgi_file() {
+	local handler=$1 file=$2
+	shift 2
+	run_cgi "$handler" "$(cat "$file")" "$@"
+}
+
+# Split $output (a CGI response) into $http_status, $http_headers, $http_body.
+parse_response() {
+	http_headers=${output%%$'\r\n\r\n'*}
+	http_body=${output#*$'\r\n\r\n'}
+	http_status=$(printf '%s\n' "$http_headers" | sed -n 's/^Status: \([0-9]*\).*/\1/p' | head -1)
+}
+
+# assert_http STATUS [JQ-FILTER EXPECTED]: check the status and a body field.
+assert_http() {
+	[ "$http_status" = "$1" ] || fail "expected HTTP $1, got '$http_status': $http_body (stderr: ${stderr:-})"
+	if [ $# -ge 3 ]; then
+		local got
+		got=$(printf '%s' "$http_body" | jq -r "$2") || fail "body is not JSON: $http_body"
+		[ "$got" = "$3" ] || fail "expected $2 = '$3', got '$got' in $http_body"
+	fi
+}
+
+# Number of lines in a log file of $DATA (0 when it does not exist).
+log_lines() {
+	if [ -f "$DATA/$1" ]; then
+		wc -l < "$DATA/$1"
+	else
+		echo 0
+	fi
+}
+
+# Assert that nothing at all was written to the data directory.
+assert_nothing_stored() {
+	local files
+	files=$(find "$DATA" -type f 2>/dev/null)
+	[ -z "$files" ] || fail "data directory holds: $files"
+}
+
+# A free TCP port on 127.0.0.1.
+free_port() {
+	local port
+	while :; do
+		port=$((20000 + RANDOM % 30000))
+		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
+	done
+	echo "$port"
+}
+
+# start_fcgi HANDLER [VAR=value...]: run a handler as FastCGI with
+# spawn-fcgi on 127.0.0.1; sets $FCGI_PORT and $FCGI_PID.
+start_fcgi() {
+	local handler=$1 try
+	shift
+	for try in 1 2 3 4 5; do
+		FCGI_PORT=$(free_port)
+		spawn-fcgi -n -a 127.0.0.1 -p "$FCGI_PORT" -- /usr/bin/env -i \
+		    PATH="$PATH" LSHOOK_DATA_DIR="$DATA" LSHOOK_SECRET="$SECRET" "$@" \
+		    "${VALGRIND_CMD[@]}" "$HOOKS/$handler.fcgi" \
+		    2>"$BATS_TEST_TMPDIR/fcgi.err" &
+		FCGI_PID=$!
+		wait_port "$FCGI_PORT" && return 0
+		kill "$FCGI_PID" 2>/dev/null
+		wait "$FCGI_PID" 2>/dev/null
+	done
+	fail "cannot start $handler as FastCGI"
+}
+
+# Wait until something listens on 127.0.0.1:PORT (about 10 s at most).
+wait_port() {
+	local i
+	for i in $(seq 100); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# Stop the FastCGI handler by PID; it must exit 0 on SIGTERM.
+stop_fcgi() {
+	[ -n "${FCGI_PID:-}" ] || return 0
+	kill -TERM "$FCGI_PID" 2>/dev/null
+	local rc=0
+	wait "$FCGI_PID" || rc=$?
+	FCGI_PID=
+	[ "$rc" -eq 0 ] || fail "FastCGI handler exited with $rc: $(cat "$BATS_TEST_TMPDIR/fcgi.err")"
+}
+
+# fcgi_request BODY [VAR=value...]: one request over FastCGI with cgi-fcgi.
+# Same defaults and results as run_cgi (no data-dir or secret defaults:
+# those are the process's own environment, set in start_fcgi).
+fcgi_request() {
+	local body=$1
+	shift
+	local -A vars=(
+		[REQUEST_METHOD]=POST
+		[CONTENT_TYPE]=application/json
+		[CONTENT_LENGTH]=$(printf '%s' "$body" | wc -c)
+		[HTTP_AUTHORIZATION]="Bearer $SECRET"
+		[SCRIPT_FILENAME]=/hooks/handler.fcgi
+		[REMOTE_ADDR]=127.0.0.1
+	)
+	local kv envargs=()
+	for kv in "$@"; do
+		vars[${kv%%=*}]=${kv#*=}
+	done
+	for kv in "${!vars[@]}"; do
+		[ -n "${vars[$kv]}" ] && envargs+=("$kv=${vars[$kv]}")
+	done
+	run --separate-stderr env -i "${envargs[@]}" \
+	    cgi-fcgi -bind -connect "127.0.0.1:$FCGI_PORT" < <(printf '%s' "$body")
+	parse_response
+}
+
+# start_lighttpd: serve www/ with lighttpd/lshook.conf on a free port of
+# 127.0.0.1, data in $DATA, secret $SECRET; sets $LIGHTTPD_PORT,
+# $LIGHTTPD_PID and $BASE_URL.  LSHOOK_AUTH for the handlers comes from
+# $LIGHTTPD_AUTH (default header,hmac); the secret file holds $SECRET,
+# and $SW_SECRET too when standard is among the modes.
+start_lighttpd() {
+	local run=$BATS_TEST_TMPDIR/lighttpd try
+	mkdir -p "$run"
+	local auth=${LIGHTTPD_AUTH:-header,hmac}
+	printf '%s\n' "$SECRET" > "$run/secret"
+	case $auth in *standard*) printf '%s\n' "$SW_SECRET" >> "$run/secret" ;; esac
+	for try in 1 2 3 4 5; do
+		LIGHTTPD_PORT=$(free_port)
+		LSHOOKD_WWW=$ROOT/www LSHOOKD_RUN=$run LSHOOKD_PORT=$LIGHTTPD_PORT \
+		LSHOOKD_DATA=$DATA LSHOOKD_SECRET_FILE=$run/secret LSHOOKD_AUTH=$auth \
+		    lighttpd -D -f "$ROOT/lighttpd/lshook.conf" 2>"$run/stderr" &
+		LIGHTTPD_PID=$!
+		if wait_port "$LIGHTTPD_PORT"; then
+			BASE_URL=http://127.0.0.1:$LIGHTTPD_PORT
+			return 0
+		fi
+		kill "$LIGHTTPD_PID" 2>/dev/null
+		wait "$LIGHTTPD_PID" 2>/dev/null
+	done
+	fail "cannot start lighttpd: $(cat "$run/stderr")"
+}
+
+stop_lighttpd() {
+	[ -n "${LIGHTTPD_PID:-}" ] || return 0
+	kill -TERM "$LIGHTTPD_PID" 2>/dev/null
+	wait "$LIGHTTPD_PID" 2>/dev/null
+	LIGHTTPD_PID=
+}
+
+# Every line of a log file is one JSON object with the envelope fields.
+assert_wellformed_log() {
+	local file=$1
+	run jq -e -c 'select((.v == 1 and (.id|type) == "string" and
+	    (.received_at|test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\\.[0-9]{6}Z$")) and
+	    (.action|type) == "string" and (.task_ids|type) == "array" and
+	    (.annotation_ids|type) == "array" and (.payload|type) == "object") | not)' "$file"
+	[ "$status" -eq 4 ] || [ "$status" -eq 1 ] || fail "unparsable line in $file: $output"
+	[ -z "$output" ] || fail "malformed record in $file: $output"
+}
