@@ -100,7 +100,8 @@ open_dir(struct store *s, const char *dir, char *why, size_t whysz)
 static int
 open_log(struct store *s, const char *name, int do_fsync)
 {
-	int flags = O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY;
+	/* Read access too: the last byte is read to find a torn tail. */
+	int flags = O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY;
 	int fd;
 
 	fd = openat(s->dirfd, name, flags);

@@ -1,0 +1,156 @@
+/* test_store.c: appends, torn tails, rotation, refusals, failed writes. */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store.h"
+#include "unit.h"
+
+static char dir[] = "/tmp/lshook-unit-XXXXXX";
+
+static enum lsh_err
+append(struct store *s, const char *rec)
+{
+	struct iovec iov[1] = { { (void *)rec, strlen(rec) } };
+	char why[256];
+
+	return store_append(s, dir, LSH_LOG_TASKS, iov, 1, 1, why, sizeof(why));
+}
+
+static char *
+slurp(const char *name)
+{
+	static char text[65536];
+	char path[512];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return NULL;
+	n = fread(text, 1, sizeof(text) - 1, f);
+	text[n] = '\0';
+	fclose(f);
+	return text;
+}
+
+static void
+path_of(char *out, size_t n, const char *name)
+{
+	snprintf(out, n, "%s/%s", dir, name);
+}
+
+static void
+test_append_and_torn_tail(struct store *s)
+{
+	char p[512];
+	struct stat st;
+	FILE *f;
+
+	CHECK(append(s, "{\"a\":1}\n") == LSH_OK, "first append");
+	CHECK(append(s, "{\"a\":2}\n") == LSH_OK, "second append");
+	CHECK_STR(slurp("tasks.jsonl"), "{\"a\":1}\n{\"a\":2}\n", "two lines");
+	path_of(p, sizeof(p), "tasks.jsonl");
+	CHECK(stat(p, &st) == 0 && (st.st_mode & 0777) == 0640, "created 0640");
+	f = fopen(p, "a");
+	fputs("{\"torn", f);
+	fclose(f);
+	CHECK(append(s, "{\"a\":3}\n") == LSH_OK, "append after a torn tail");
+	CHECK_STR(slurp("tasks.jsonl"), "{\"a\":1}\n{\"a\":2}\n{\"torn\n{\"a\":3}\n",
+	    "torn tail isolated on its own line");
+}
+
+static void
+test_rotation(struct store *s)
+{
+	char a[512], b[512];
+
+	path_of(a, sizeof(a), "tasks.jsonl");
+	path_of(b, sizeof(b), "tasks.jsonl.1");
+	CHECK(rename(a, b) == 0, "rotate by rename");
+	CHECK(append(s, "{\"a\":4}\n") == LSH_OK, "append after rotation");
+	CHECK_STR(slurp("tasks.jsonl"), "{\"a\":4}\n", "new line goes to the new file");
+	unlink(b);
+	unlink(a);
+	CHECK(append(s, "{\"a\":5}\n") == LSH_OK && strcmp(slurp("tasks.jsonl"),
+	    "{\"a\":5}\n") == 0, "a removed log is recreated");
+}
+
+static void
+test_refusals(struct store *s)
+{
+	struct iovec iov[1] = { { (void *)"{}\n", 3 } };
+	char why[256], p[512], other[512];
+
+	path_of(p, sizeof(p), "projects.jsonl");
+	path_of(other, sizeof(other), "elsewhere");
+	close(open(other, O_CREAT | O_WRONLY, 0600));
+	CHECK(symlink(other, p) == 0, "make a symlinked log");
+	CHECK(store_append(s, dir, LSH_LOG_PROJECTS, iov, 1, 0, why, sizeof(why)) ==
+	    LSH_E_STORAGE, "a symlinked log is refused");
+	CHECK(strstr(why, "projects.jsonl") != NULL, "the reason names the file");
+	CHECK_STR(slurp("elsewhere"), "", "the symlink target is untouched");
+	path_of(p, sizeof(p), "training.jsonl");
+	mkdir(p, 0700);
+	CHECK(store_append(s, dir, LSH_LOG_TRAINING, iov, 1, 0, why, sizeof(why)) ==
+	    LSH_E_STORAGE, "a directory in place of a log is refused");
+	CHECK(store_append(s, "/nonexistent/lshook", LSH_LOG_TASKS, iov, 1, 0, why,
+	    sizeof(why)) == LSH_E_STORAGE && strstr(why, "/nonexistent/lshook"),
+	    "a missing data directory is refused and named");
+}
+
+/* A write that fails part-way (file size limit) leaves no partial record. */
+static void
+test_failed_write(struct store *s)
+{
+	struct rlimit old, rl;
+	char big[8192], why[256];
+	struct iovec iov[1] = { { big, sizeof(big) } };
+	struct stat st;
+	char p[512];
+	off_t before;
+
+	path_of(p, sizeof(p), "tasks.jsonl");
+	stat(p, &st);
+	before = st.st_size;
+	memset(big, 'x', sizeof(big));
+	big[sizeof(big) - 1] = '\n';
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &old);
+	rl = old;
+	rl.rlim_cur = (rlim_t)before + 4096;
+	setrlimit(RLIMIT_FSIZE, &rl);
+	CHECK(store_append(s, dir, LSH_LOG_TASKS, iov, 1, 1, why, sizeof(why)) ==
+	    LSH_E_WRITE, "a write over the size limit fails with LSH_E_WRITE");
+	setrlimit(RLIMIT_FSIZE, &old);
+	stat(p, &st);
+	CHECK(st.st_size == before, "no partial record is left");
+	CHECK(append(s, "{\"a\":6}\n") == LSH_OK, "the next append works");
+}
+
+int
+main(void)
+{
+	struct store s;
+	char cmd[600];
+
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	umask(027);
+	store_init(&s);
+	test_append_and_torn_tail(&s);
+	test_rotation(&s);
+	test_refusals(&s);
+	test_failed_write(&s);
+	store_close(&s);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		return 1;
+	return unit_done();
+}
