@@ -66,7 +66,16 @@ run_cgi() {
 	run --separate-stderr env -i PATH="$PATH" "${envargs[@]}" \
 	    "${VALGRIND_CMD[@]}" "$HOOKS/$handler.fcgi" < <(printf '%s' "$body")
 	parse_response
+	assert_clean_run
+}
+
+# Fail on a valgrind error exit or a sanitizer report (SANITIZE=1 builds).
+assert_clean_run() {
 	[ "$status" -ne 99 ] || fail "valgrind reported errors: $stderr"
+	case ${stderr:-} in
+	*AddressSanitizer*|*LeakSanitizer*|*"runtime error:"*)
+		fail "sanitizer report: $stderr" ;;
+	esac
 }
 
 # run_cgi_file HANDLER FILE [VAR=value...]: run_cgi with a file's bytes.
@@ -156,6 +165,8 @@ stop_fcgi() {
 	wait "$FCGI_PID" || rc=$?
 	FCGI_PID=
 	[ "$rc" -eq 0 ] || fail "FastCGI handler exited with $rc: $(cat "$BATS_TEST_TMPDIR/fcgi.err")"
+	! grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$BATS_TEST_TMPDIR/fcgi.err" ||
+	    fail "sanitizer report: $(cat "$BATS_TEST_TMPDIR/fcgi.err")"
 }
 
 # fcgi_request BODY [VAR=value...]: one request over FastCGI with cgi-fcgi.

@@ -1,0 +1,27 @@
+#!/bin/sh
+# deps.sh: make sure the Debian 12 packages lshook needs are installed.
+# As root it installs what is missing; otherwise it prints the exact
+# apt-get line and fails.
+set -u
+
+PACKAGES="gcc make pkg-config libfcgi-dev libcjson-dev libsodium-dev
+lighttpd libfcgi-bin spawn-fcgi bats bats-assert bats-support bats-file
+valgrind curl jq openssl ca-certificates"
+
+missing=""
+for p in $PACKAGES; do
+	dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "lshook needs these Debian packages; as root run:" >&2
+	echo "  apt-get install -y$missing" >&2
+	exit 1
+fi
+echo "installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq || exit 1
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null || exit 1

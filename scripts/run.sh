@@ -1,0 +1,104 @@
+#!/bin/sh
+# run.sh: `make run` and `make stop`.  Starts lighttpd on 127.0.0.1 with
+# the four handlers, a data directory and a development secret under
+# run/, and prints curl commands to try each handler.
+#   LSHOOK_PORT     port to listen on (default 8089)
+#   LSHOOK_RUN_DIR  where data, secret, sockets and logs go (default run/)
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+RUN=${LSHOOK_RUN_DIR:-$ROOT/run}
+PORT=${LSHOOK_PORT:-8089}
+PIDFILE=$RUN/lighttpd.pid
+URL=http://127.0.0.1:$PORT/hooks
+FIX=$ROOT/tests/fixtures
+
+running() {
+	[ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null
+}
+
+stop() {
+	if running; then
+		kill -TERM "$(cat "$PIDFILE")"
+		echo "lshook stopped"
+	else
+		echo "lshook is not running"
+	fi
+	rm -f "$PIDFILE"
+}
+
+# A secret that serves every mode: a Standard Webhooks whsec_ key is also
+# a fine shared secret and HMAC key.
+make_secret() {
+	umask 077
+	mkdir -p "$RUN/data"
+	if [ ! -s "$RUN/secret" ]; then
+		printf 'whsec_%s\n' "$(head -c 24 /dev/urandom | base64)" > "$RUN/secret"
+	fi
+	SECRET=$(head -n 1 "$RUN/secret")
+}
+
+start_server() {
+	LSHOOKD_WWW=$ROOT/www LSHOOKD_RUN=$RUN LSHOOKD_PORT=$PORT \
+	LSHOOKD_DATA=$RUN/data LSHOOKD_SECRET_FILE=$RUN/secret \
+	LSHOOKD_AUTH=header,hmac,standard \
+	    lighttpd -f "$ROOT/lighttpd/lshook.conf" || exit 1
+	i=0
+	while ! curl -s -o /dev/null "$URL/training.fcgi/health"; do
+		i=$((i + 1))
+		if [ $i -gt 50 ]; then
+			echo "lighttpd did not come up; see $RUN/error.log" >&2
+			exit 1
+		fi
+		sleep 0.1
+	done
+}
+
+hmac_hex() {	# hmac_hex KEY FILE
+	openssl dgst -sha256 -hmac "$1" < "$2" | sed 's/^.* //'
+}
+
+print_commands() {
+	key_hex=$(printf '%s' "${SECRET#whsec_}" | base64 -d | od -An -tx1 | tr -d ' \n')
+	for pair in tasks:TASKS_CREATED annotations:ANNOTATION_CREATED \
+	    projects:PROJECT_UPDATED training:START_TRAINING; do
+		h=${pair%%:*}
+		f=$FIX/labelstudio-docs/${pair#*:}.json
+		u=$URL/$h.fcgi
+		[ "$h" = training ] && f=$FIX/START_TRAINING.json && u=$u/webhook
+		echo "# $h: shared secret, as Label Studio sends it"
+		echo "curl -i -H 'Content-Type: application/json' -H 'Authorization: Bearer $SECRET' --data-binary @$f $u"
+		echo "# $h: signed, X-Hub-Signature-256"
+		echo "curl -i -H 'Content-Type: application/json' -H 'X-Hub-Signature-256: sha256=$(hmac_hex "$SECRET" "$f")' --data-binary @$f $u"
+	done
+	f=$FIX/labelstudio-docs/TASKS_CREATED.json
+	id=msg_$(head -c 9 /dev/urandom | base64 | tr '+/' 'AB')
+	ts=$(date +%s)
+	sig=$( (printf '%s.%s.' "$id" "$ts"; cat "$f") |
+	    openssl dgst -sha256 -mac HMAC -macopt "hexkey:$key_hex" -binary | base64)
+	echo "# tasks: signed, Standard Webhooks (valid for 5 minutes)"
+	echo "curl -i -H 'Content-Type: application/json' -H 'webhook-id: $id' -H 'webhook-timestamp: $ts' -H 'webhook-signature: v1,$sig' --data-binary @$f $URL/tasks.fcgi"
+	echo "# no credentials: 401"
+	echo "curl -i -H 'Content-Type: application/json' --data-binary @$f $URL/tasks.fcgi"
+	echo "# the ML backend health check Label Studio makes"
+	echo "curl -i $URL/training.fcgi/health"
+}
+
+start() {
+	make_secret
+	if running; then
+		echo "lshook is already running (pid $(cat "$PIDFILE"))"
+	else
+		start_server
+	fi
+	echo "lshook is listening on $URL/{tasks,annotations,projects,training}.fcgi"
+	echo "data: $RUN/data  secret: $RUN/secret  error log: $RUN/error.log"
+	echo "stop it with: make stop"
+	echo
+	print_commands
+}
+
+case ${1:-} in
+start) start ;;
+stop) stop ;;
+*) echo "usage: $0 start|stop" >&2; exit 2 ;;
+esac
