@@ -132,6 +132,10 @@ slurp(const char *path, size_t *lenp, struct watched *w)
 	ssize_t k;
 	int fd;
 
+	/* Watch the path even when it is missing: creating it is a change. */
+	free(w->path);
+	w->path = strdup(path);
+	w->exists = 0;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd == -1)
 		return NULL;
@@ -152,8 +156,7 @@ slurp(const char *path, size_t *lenp, struct watched *w)
 	}
 	text[k] = '\0';
 	*lenp = (size_t)k;
-	free(w->path);
-	w->path = strdup(path);
+	w->exists = 1;
 	w->dev = st.st_dev;
 	w->ino = st.st_ino;
 	w->size = st.st_size;
@@ -547,7 +550,12 @@ config_stale(const struct config *c)
 		w = &c->files[i];
 		if (w->path == NULL)
 			continue;
-		if (stat(w->path, &st) == -1 || st.st_dev != w->dev ||
+		if (stat(w->path, &st) == -1) {
+			if (w->exists)
+				return 1;
+			continue;
+		}
+		if (!w->exists || st.st_dev != w->dev ||
 		    st.st_ino != w->ino || st.st_size != w->size ||
 		    (long long)st.st_mtim.tv_sec * 1000000000LL +
 		    st.st_mtim.tv_nsec != w->mtime_ns)

@@ -30,6 +30,7 @@ struct secret {
 /* A file the configuration came from, to notice when it changes. */
 struct watched {
 	char		*path;
+	int		 exists;	/* it could be read */
 	dev_t		 dev;
 	ino_t		 ino;
 	off_t		 size;

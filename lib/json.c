@@ -400,10 +400,7 @@ capture(struct scanner *s, enum role role, size_t start)
 	size_t len = s->pos - start;
 	char c = s->in[start];
 
-	if (c == '{' || c == '[')
-		return 0;
-	switch (role) {
-	case ROLE_ACTION:
+	if (role == ROLE_ACTION) {
 		ev->action_count++;
 		if (ev->action_count == 1) {
 			ev->action.off = start;
@@ -411,6 +408,10 @@ capture(struct scanner *s, enum role role, size_t start)
 			ev->action_string = c == '"';
 		}
 		return 0;
+	}
+	if (c == '{' || c == '[')
+		return 0;	/* ids are scalars */
+	switch (role) {
 	case ROLE_PROJECT:
 		if (ev->project_id.len == 0 && c != '"') {
 			ev->project_id.off = start;

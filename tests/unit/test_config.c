@@ -55,6 +55,13 @@ test_file_and_precedence(void)
 	    strstr(c.errmsg, "LSHOOK_SECERT"), "unknown key in the file, with its line");
 	CHECK(strstr(c.errmsg, "file-secret") == NULL, "no secret in the message");
 	config_free(&c);
+	unlink(file);
+	config_build(&c, NULL, env);
+	CHECK(c.err == LSH_E_CONFIG && !config_stale(&c),
+	    "a missing config file is an error, and stays one");
+	write_file("LSHOOK_SECRET=file-secret-0123456789\n");
+	CHECK(config_stale(&c), "creating the missing file is noticed");
+	config_free(&c);
 	write_file("LSHOOK_SECRET\n");
 	config_build(&c, NULL, env);
 	CHECK(c.err == LSH_E_CONFIG, "a line without '=' is refused");
