@@ -42,7 +42,7 @@ refute_header_named() {
 # assert_diag HANDLER STATUS MESSAGE: $stderr is one line, the diagnostic.
 assert_diag() {
 	local want="lshook-$1: $2 $3"
-	[ "$(printf '%s\n' "$stderr" | grep -c .)" -eq 1 ] ||
+	[[ -n $stderr && $stderr != *$'\n'* ]] ||
 	    fail "expected one stderr line, got: $stderr"
 	[[ $stderr == "$want"* ]] || fail "expected stderr '$want...', got: $stderr"
 }
@@ -62,8 +62,9 @@ ALL_SECRETS=("$SECRET" "$SECRET2" "$SW_SECRET" "${SW_SECRET#whsec_}"
 # assert_error STATUS MESSAGE: error answer, diagnostic, nothing stored,
 # no secret in the output.
 assert_error() {
-	assert_http "$1" .error "$2"
-	assert_http "$1" .status error
+	assert_http "$1"
+	[ "$http_body" = '{"status":"error","error":"'"$2"'"}' ] ||
+	    fail "expected error '$2', got: $http_body"
 	assert_diag tasks "$1" "$2"
 	assert_nothing_stored
 	refute_leak "${ALL_SECRETS[@]}"
@@ -217,7 +218,7 @@ run_gh1() {
 
 @test "auth: a scheme with no credentials after it is 401 bad credentials" {
 	local a
-	for a in Bearer "Bearer " Basic Token; do
+	for a in Bearer "Bearer " Basic Token Digest "$SECRET"; do
 		run_cgi tasks "$EV" HTTP_AUTHORIZATION="$a"
 		assert_401 "bad credentials"
 	done
@@ -225,7 +226,8 @@ run_gh1() {
 
 @test "auth: an unknown scheme is 401 unsupported authorization scheme" {
 	local a
-	for a in "Digest x" "$SECRET" "Bearer-$SECRET x" "Bearerx $SECRET"; do
+	for a in "Digest x" "Negotiate $SECRET" "Bearer-$SECRET x" \
+	    "Bearerx $SECRET" "Bearer:$SECRET x"; do
 		run_cgi tasks "$EV" HTTP_AUTHORIZATION="$a"
 		assert_401 "unsupported authorization scheme"
 	done
@@ -467,8 +469,7 @@ run_gh1() {
 
 @test "auth: a non-integer timestamp is 401 malformed timestamp" {
 	local ts
-	for ts in hello -1614265330 1614265330.0 " 1614265330" 1e9 \
-	    1614265330123; do
+	for ts in hello -1614265330 1614265330.0 " 1614265330" 1e9 0x60379bf2; do
 		run_sw1 HTTP_WEBHOOK_TIMESTAMP="$ts"
 		assert_error 401 "malformed timestamp"
 	done
@@ -487,7 +488,7 @@ run_gh1() {
 
 @test "auth: a partial or truncated standard signature is 401 malformed signature" {
 	local sig
-	for sig in "v1," "${SW1_SIG:0:8}" "${SW1_SIG%?}" "v1" "$SW1_ID" \
+	for sig in "v1," "${SW1_SIG:0:8}" "${SW1_SIG%???}" "v1" "$SW1_ID" \
 	    "v1,${SW1_SIG#v1,}${SW1_SIG#v1,}" "v1,!!!!" "${SW1_SIG#v1,}"; do
 		run_sw1 HTTP_WEBHOOK_SIGNATURE="$sig"
 		assert_error 401 "malformed signature"
@@ -619,8 +620,6 @@ run_gh1() {
 	refute_leak "${ALL_SECRETS[@]}" "$(b64 "user:$SECRET2")"
 	run_cgi tasks "not json" HTTP_AUTHORIZATION="Bearer $SECRET"
 	refute_leak "${ALL_SECRETS[@]}"
-	run_cgi tasks "$EV" LSHOOK_AUTH=bogus,$SECRET2
-	assert_http 500 .error "bad configuration"
 	run_sw1 HTTP_WEBHOOK_SIGNATURE="v1,${SW_SECRET#whsec_}"
 	refute_leak "${ALL_SECRETS[@]}"
 	run_sw1 LSHOOK_SECRET="$SW_SECRET,$SECRET2" LSHOOK_CLOCK=1

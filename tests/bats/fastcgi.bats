@@ -267,6 +267,39 @@ assert_next_request_clean() {
 	[ "$(log_lines tasks.jsonl)" -eq 1 ]
 }
 
+@test "fastcgi: a LSHOOK_SECRET_FILE briefly missing is read again once restored" {
+	local sf=$BATS_TEST_TMPDIR/secrets
+	printf '%s\n' "$SECRET" > "$sf"
+	start_fcgi tasks LSHOOK_SECRET_FILE="$sf" /usr/bin/env -u LSHOOK_SECRET
+	fcgi_request "$(task_body 1)"
+	assert_http 200 .status ok
+	# e.g. a deploy tool that deletes, then writes the file
+	rm "$sf"
+	fcgi_request "$(task_body 2)"
+	assert_http 500 .error "bad configuration"
+	printf '%s\n' "$SECRET" > "$sf"
+	fcgi_request "$(task_body 3)"
+	assert_http 200 .status ok
+	[ "$(jq -c '.task_ids[0]' "$DATA/tasks.jsonl" | paste -sd,)" = 1,3 ]
+}
+
+@test "fastcgi: a data directory inside DOCUMENT_ROOT is refused with 500" {
+	start_fcgi tasks
+	fcgi_request "$(task_body 1)" DOCUMENT_ROOT="$BATS_TEST_TMPDIR"
+	assert_http 500 .error "data directory unusable"
+	[[ $stderr == *"lshook-tasks: 500"*"document root"* ]] || fail "stderr: $stderr"
+	assert_nothing_stored
+	# a document root beside it is fine
+	mkdir "$BATS_TEST_TMPDIR/www"
+	fcgi_request "$(task_body 2)" DOCUMENT_ROOT="$BATS_TEST_TMPDIR/www"
+	assert_http 200 .status ok
+	[ "$(log_lines tasks.jsonl)" -eq 1 ]
+	# and the check is made again for the next request
+	fcgi_request "$(task_body 3)" DOCUMENT_ROOT="$BATS_TEST_TMPDIR"
+	assert_http 500
+	[ "$(log_lines tasks.jsonl)" -eq 1 ]
+}
+
 # --- errors ----------------------------------------------------------------
 
 @test "fastcgi: 401 for a wrong secret, nothing stored, next request clean" {

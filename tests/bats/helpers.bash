@@ -118,11 +118,12 @@ assert_nothing_stored() {
 	[ -z "$files" ] || fail "data directory holds: $files"
 }
 
-# A free TCP port on 127.0.0.1.
+# A free TCP port on 127.0.0.1, below Linux's range for outgoing
+# connections (32768-60999) so no client socket can hold it.
 free_port() {
 	local port
 	while :; do
-		port=$((20000 + RANDOM % 30000))
+		port=$((10000 + RANDOM % 22000))
 		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
 	done
 	echo "$port"
@@ -140,18 +141,22 @@ start_fcgi() {
 		    "${VALGRIND_CMD[@]}" "$HOOKS/$handler.fcgi" \
 		    2>"$BATS_TEST_TMPDIR/fcgi.err" &
 		FCGI_PID=$!
-		wait_port "$FCGI_PORT" && return 0
-		kill "$FCGI_PID" 2>/dev/null
-		wait "$FCGI_PID" 2>/dev/null
+		wait_port "$FCGI_PORT" "$FCGI_PID" && return 0
+		kill "$FCGI_PID" 2>/dev/null || true
+		wait "$FCGI_PID" 2>/dev/null || true
 	done
 	fail "cannot start $handler as FastCGI"
 }
 
-# Wait until something listens on 127.0.0.1:PORT (about 10 s at most).
+# wait_port PORT [PID]: wait until something listens on 127.0.0.1:PORT
+# (about 10 s at most); give up at once when process PID has exited.
 wait_port() {
 	local i
 	for i in $(seq 100); do
 		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+		if [ -n "${2:-}" ] && ! kill -0 "$2" 2>/dev/null; then
+			return 1
+		fi
 		sleep 0.1
 	done
 	return 1
@@ -212,20 +217,20 @@ start_lighttpd() {
 		LSHOOKD_DATA=$DATA LSHOOKD_SECRET_FILE=$run/secret LSHOOKD_AUTH=$auth \
 		    lighttpd -D -f "$ROOT/lighttpd/lshook.conf" 2>"$run/stderr" &
 		LIGHTTPD_PID=$!
-		if wait_port "$LIGHTTPD_PORT"; then
+		if wait_port "$LIGHTTPD_PORT" "$LIGHTTPD_PID"; then
 			BASE_URL=http://127.0.0.1:$LIGHTTPD_PORT
 			return 0
 		fi
-		kill "$LIGHTTPD_PID" 2>/dev/null
-		wait "$LIGHTTPD_PID" 2>/dev/null
+		kill "$LIGHTTPD_PID" 2>/dev/null || true
+		wait "$LIGHTTPD_PID" 2>/dev/null || true
 	done
 	fail "cannot start lighttpd: $(cat "$run/stderr")"
 }
 
 stop_lighttpd() {
 	[ -n "${LIGHTTPD_PID:-}" ] || return 0
-	kill -TERM "$LIGHTTPD_PID" 2>/dev/null
-	wait "$LIGHTTPD_PID" 2>/dev/null
+	kill -TERM "$LIGHTTPD_PID" 2>/dev/null || true
+	wait "$LIGHTTPD_PID" 2>/dev/null || true
 	LIGHTTPD_PID=
 }
 

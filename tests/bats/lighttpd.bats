@@ -20,7 +20,7 @@ stop_lighttpd_guarded() {
 		kill -KILL "$pid" 2>/dev/null
 	) 3>&- &
 	dog=$!
-	stop_lighttpd
+	stop_lighttpd || true
 	wait "$dog" 2>/dev/null
 	return 0
 }
@@ -269,7 +269,7 @@ wait_error_log() {
 	local p
 	for p in / /hooks /hooks/ /hooks/tasks.fcgi.bak /hooks/tasks.fcgix \
 	    /hooks/tasks.fcgi~ /hooks/TASKS.fcgi /hooks/%74asks.fcgi.bak \
-	    /hooks/other.fcgi /index.html; do
+	    /hooks/other.fcgi /index.html /README /hooks/../README; do
 		curl_http "$p"
 		[ "$http_status" = 403 ] || [ "$http_status" = 404 ] ||
 		    fail "GET $p: $http_status"
@@ -294,6 +294,15 @@ wait_error_log() {
 	[ "$(log_lines tasks.jsonl)" -eq 1 ]
 	[ "$(jq '.payload.tasks[0].data.text | length' "$DATA/tasks.jsonl")" -eq 1048576 ]
 	[ "$(jq -c .task_ids "$DATA/tasks.jsonl")" = '[99]' ]
+}
+
+@test "lighttpd: a chunked body reaches the handler whole" {
+	start_lighttpd
+	post_bearer /hooks/tasks.fcgi "$LSDOCS/TASKS_DELETED.json" \
+	    -H "Transfer-Encoding: chunked"
+	assert_http 200 .status ok
+	[ "$(jq -c .task_ids "$DATA/tasks.jsonl")" = "$(jq -c '[.tasks[].id]' "$LSDOCS/TASKS_DELETED.json")" ]
+	[ "$(jq -cS .payload.tasks "$DATA/tasks.jsonl")" = "$(jq -cS .tasks "$LSDOCS/TASKS_DELETED.json")" ]
 }
 
 @test "lighttpd: a bulk TASKS_CREATED of 5000 tasks records 5000 task ids" {

@@ -1,0 +1,273 @@
+#!/usr/bin/env bats
+# config.bats: settings from the environment and the LSHOOK_CONFIG file,
+# failing closed on anything unknown or unparsable; log file modes.
+load helpers
+
+setup() {
+	setup_data
+	CONF=$BATS_TEST_TMPDIR/lshook.conf
+}
+
+EV='{"action":"TASKS_CREATED","tasks":[{"id":1}],"project":{"id":2}}'
+
+# assert_diag STATUS MESSAGE: $stderr is one line, the diagnostic.
+assert_diag() {
+	local want="lshook-tasks: $1 $2"
+	[[ -n $stderr && $stderr != *$'\n'* ]] ||
+	    fail "expected one stderr line, got: $stderr"
+	[[ $stderr == "$want"* ]] || fail "expected stderr '$want...', got: $stderr"
+}
+
+# assert_error STATUS MESSAGE [STDERR-PART]: error answer, diagnostic,
+# nothing stored; the diagnostic holds STDERR-PART.
+assert_error() {
+	assert_http "$1"
+	[ "$http_body" = '{"status":"error","error":"'"$2"'"}' ] ||
+	    fail "expected error '$2', got: $http_body"
+	assert_diag "$1" "$2"
+	assert_nothing_stored
+	if [ $# -ge 3 ]; then
+		[[ $stderr == *"$3"* ]] || fail "'$3' not in stderr: $stderr"
+	fi
+}
+
+assert_stored() {
+	assert_http 200 .status ok
+	[ "$(log_lines "${2:-tasks.jsonl}")" -eq "${1:-1}" ] ||
+	    fail "expected ${1:-1} records, found $(log_lines "${2:-tasks.jsonl}")"
+}
+
+# Run with settings from $CONF only.
+run_conf() {
+	run_cgi tasks "$EV" LSHOOK_CONFIG="$CONF" LSHOOK_DATA_DIR= LSHOOK_SECRET= "$@"
+}
+
+# --- the LSHOOK_CONFIG file -------------------------------------------
+
+@test "config: data dir and secret come from the LSHOOK_CONFIG file" {
+	local dir=$BATS_TEST_TMPDIR/from-file
+	mkdir "$dir"
+	cat > "$CONF" <<-EOF
+	# lshook settings
+
+	   LSHOOK_DATA_DIR = $dir
+	LSHOOK_SECRET=$SECRET2	
+	  # LSHOOK_SECRET = $SECRET
+	EOF
+	run_conf HTTP_AUTHORIZATION="Bearer $SECRET2"
+	assert_http 200 .status ok
+	[ "$(wc -l < "$dir/tasks.jsonl")" -eq 1 ]
+	assert_nothing_stored
+	run_conf HTTP_AUTHORIZATION="Bearer $SECRET"
+	assert_http 401 .error "bad credentials"
+	[ "$(wc -l < "$dir/tasks.jsonl")" -eq 1 ]
+}
+
+@test "config: other settings in the file take effect too" {
+	cat > "$CONF" <<-EOF
+	LSHOOK_DATA_DIR=$DATA
+	LSHOOK_SECRET=$SECRET
+	LSHOOK_MAX_BODY = 40
+	LSHOOK_AUTH = hmac
+	EOF
+	run_conf
+	assert_error 413 "body too large"
+	run_cgi tasks '{"action":"TASKS_CREATED"}' LSHOOK_CONFIG="$CONF" \
+	    LSHOOK_DATA_DIR= LSHOOK_SECRET=
+	assert_error 401 "missing credentials"
+	run_cgi tasks '{"action":"TASKS_CREATED"}' LSHOOK_CONFIG="$CONF" \
+	    LSHOOK_DATA_DIR= LSHOOK_SECRET= HTTP_AUTHORIZATION= \
+	    HTTP_X_HUB_SIGNATURE_256="sha256=$(printf '%s' '{"action":"TASKS_CREATED"}' |
+	    openssl dgst -sha256 -hmac "$SECRET" -r | cut -d' ' -f1)"
+	assert_stored 1
+}
+
+@test "config: a file with CRLF line ends and values holding '=' is read" {
+	printf 'LSHOOK_DATA_DIR=%s\r\nLSHOOK_SECRET=abc=def==0123456789\r\n\r\n' "$DATA" > "$CONF"
+	run_conf HTTP_AUTHORIZATION="Bearer abc=def==0123456789"
+	assert_stored 1
+}
+
+@test "config: a file without a final newline is read" {
+	printf 'LSHOOK_SECRET=%s\nLSHOOK_DATA_DIR=%s' "$SECRET" "$DATA" > "$CONF"
+	run_conf
+	assert_stored 1
+}
+
+@test "config: an unknown key in the file is 500 naming file:line" {
+	printf '# settings\nLSHOOK_DATA_DIR=%s\n\nLSHOOK_FSYNCC = never\nLSHOOK_SECRET=%s\n' \
+	    "$DATA" "$SECRET" > "$CONF"
+	run_conf
+	assert_error 500 "bad configuration" "$CONF:4"
+	[[ $stderr == *LSHOOK_FSYNCC* ]] || fail "key not named: $stderr"
+}
+
+@test "config: a non-LSHOOK key in the file is 500 naming file:line" {
+	printf 'LSHOOK_DATA_DIR=%s\nLSHOOK_SECRET=%s\nDATA_DIR=/tmp\n' "$DATA" "$SECRET" > "$CONF"
+	run_conf
+	assert_error 500 "bad configuration" "$CONF:3"
+}
+
+@test "config: a line without '=' is 500 naming file:line, not the line" {
+	printf 'LSHOOK_DATA_DIR=%s\nLSHOOK_SECRET %s\n' "$DATA" "$SECRET" > "$CONF"
+	run_conf
+	assert_error 500 "bad configuration" "$CONF:2"
+	[[ $stderr != *"$SECRET"* && $output != *"$SECRET"* ]] || fail "secret printed: $stderr"
+}
+
+@test "config: a misspelt secret key in the file is named without its value" {
+	printf 'LSHOOK_DATA_DIR=%s\nLSHOOK_SECRETS=%s\n' "$DATA" "$SECRET" > "$CONF"
+	run_conf
+	assert_error 500 "bad configuration" "$CONF:2"
+	[[ $stderr != *"$SECRET"* && $output != *"$SECRET"* ]] || fail "secret printed: $stderr"
+}
+
+@test "config: LSHOOK_CONFIG inside the file is refused" {
+	printf 'LSHOOK_DATA_DIR=%s\nLSHOOK_SECRET=%s\nLSHOOK_CONFIG=/etc/other\n' \
+	    "$DATA" "$SECRET" > "$CONF"
+	run_conf
+	assert_error 500 "bad configuration" "$CONF:3"
+}
+
+@test "config: a missing LSHOOK_CONFIG file is 500 naming it" {
+	CONF=$BATS_TEST_TMPDIR/no-such.conf
+	run_cgi tasks "$EV" LSHOOK_CONFIG="$CONF"
+	assert_error 500 "bad configuration" "$CONF"
+}
+
+@test "config: a LSHOOK_CONFIG that is a directory is 500" {
+	mkdir "$CONF"
+	run_cgi tasks "$EV" LSHOOK_CONFIG="$CONF"
+	assert_error 500 "bad configuration" "$CONF"
+}
+
+@test "config: an empty LSHOOK_CONFIG file changes nothing" {
+	: > "$CONF"
+	run_cgi tasks "$EV" LSHOOK_CONFIG="$CONF"
+	assert_stored 1
+}
+
+@test "config: the environment overrides the file" {
+	local other=$BATS_TEST_TMPDIR/other
+	mkdir "$other"
+	printf 'LSHOOK_DATA_DIR=%s\nLSHOOK_SECRET=%s\nLSHOOK_FSYNC=sometimes\n' \
+	    "$other" "$SECRET" > "$CONF"
+	run_cgi tasks "$EV" LSHOOK_CONFIG="$CONF" LSHOOK_SECRET= LSHOOK_FSYNC=never
+	assert_stored 1
+	[ -z "$(ls -A "$other")" ] || fail "the file's data dir was used"
+	# The environment's secret replaces the file's.
+	run_cgi tasks "$EV" LSHOOK_CONFIG="$CONF" LSHOOK_FSYNC=never \
+	    LSHOOK_SECRET="$SECRET2" HTTP_AUTHORIZATION="Bearer $SECRET2"
+	assert_stored 2
+	run_cgi tasks "$EV" LSHOOK_CONFIG="$CONF" LSHOOK_FSYNC=never \
+	    LSHOOK_SECRET="$SECRET2" HTTP_AUTHORIZATION="Bearer $SECRET"
+	assert_http 401 .error "bad credentials"
+	assert_stored 2 2>/dev/null || [ "$(log_lines tasks.jsonl)" -eq 2 ]
+}
+
+# --- the environment --------------------------------------------------
+
+@test "config: an unknown LSHOOK_ variable is 500 naming it" {
+	run_cgi tasks "$EV" LSHOOK_FSYNCC=never
+	assert_error 500 "bad configuration" LSHOOK_FSYNCC
+	run_cgi tasks "$EV" LSHOOK_SECRETS="$SECRET2"
+	assert_error 500 "bad configuration" LSHOOK_SECRETS
+	[[ $stderr != *"$SECRET2"* ]] || fail "value printed: $stderr"
+}
+
+@test "config: a configuration error is 500 for every request" {
+	run_cgi tasks "$EV" LSHOOK_FSYNCC=never REQUEST_METHOD=GET
+	assert_error 500 "bad configuration"
+	run_cgi tasks "$EV" LSHOOK_FSYNCC=never HTTP_AUTHORIZATION=
+	assert_error 500 "bad configuration"
+	run_cgi tasks "$EV" LSHOOK_FSYNCC=never CONTENT_TYPE=text/plain
+	assert_error 500 "bad configuration"
+}
+
+@test "config: LSHOOK_FSYNC takes always or never, anything else is 500" {
+	run_cgi tasks "$EV" LSHOOK_FSYNC=never
+	assert_stored 1
+	run_cgi tasks "$EV" LSHOOK_FSYNC=always
+	assert_stored 2
+	rm -rf "$DATA" && mkdir "$DATA"
+	local v
+	for v in sometimes Never 0 1 yes; do
+		run_cgi tasks "$EV" LSHOOK_FSYNC=$v
+		assert_error 500 "bad configuration" LSHOOK_FSYNC
+	done
+}
+
+@test "config: a relative or missing LSHOOK_DATA_DIR is 500" {
+	cd "$BATS_TEST_TMPDIR"
+	run_cgi tasks "$EV" LSHOOK_DATA_DIR=data
+	assert_error 500 "bad configuration" LSHOOK_DATA_DIR
+	run_cgi tasks "$EV" LSHOOK_DATA_DIR=./data
+	assert_error 500 "bad configuration" LSHOOK_DATA_DIR
+	run_cgi tasks "$EV" LSHOOK_DATA_DIR=
+	assert_error 500 "not configured" LSHOOK_DATA_DIR
+}
+
+@test "config: a bad LSHOOK_MAX_BODY is 500" {
+	local v
+	for v in abc 0 -1 1k 1073741825 " 100"; do
+		run_cgi tasks "$EV" LSHOOK_MAX_BODY="$v"
+		assert_error 500 "bad configuration" LSHOOK_MAX_BODY
+	done
+	run_cgi tasks "$EV" LSHOOK_MAX_BODY=1073741824
+	assert_stored 1
+}
+
+@test "config: header names with anything but letters, digits and dashes are 500" {
+	local v
+	for v in X_Under "X Token" "X-Token:" "X.Token"; do
+		run_cgi tasks "$EV" LSHOOK_AUTH_HEADER="$v"
+		assert_error 500 "bad configuration" LSHOOK_AUTH_HEADER
+		run_cgi tasks "$EV" LSHOOK_HMAC_HEADER="$v"
+		assert_error 500 "bad configuration" LSHOOK_HMAC_HEADER
+	done
+}
+
+@test "config: Authorization, Content-Type and Content-Length cannot be the secret header" {
+	local v
+	for v in Authorization content-type Content-Length; do
+		run_cgi tasks "$EV" LSHOOK_AUTH_HEADER="$v"
+		assert_error 500 "bad configuration" LSHOOK_AUTH_HEADER
+	done
+}
+
+@test "config: bad LSHOOK_TOLERANCE, LSHOOK_CLOCK and LSHOOK_MODEL_VERSION are 500" {
+	local kv
+	for kv in LSHOOK_TOLERANCE=0 LSHOOK_TOLERANCE=abc LSHOOK_TOLERANCE=86401 \
+	    LSHOOK_CLOCK=yesterday LSHOOK_CLOCK=-1 "LSHOOK_MODEL_VERSION=my model" \
+	    'LSHOOK_MODEL_VERSION=a"b' "LSHOOK_MODEL_VERSION=$(printf 'v%.0s' $(seq 65))"; do
+		run_cgi tasks "$EV" "$kv"
+		assert_error 500 "bad configuration" "${kv%%=*}"
+	done
+}
+
+# --- file modes -------------------------------------------------------
+
+@test "config: logs are created mode 0640 whatever the caller's umask" {
+	local mask
+	for mask in 000 077 022; do
+		rm -rf "$DATA" && mkdir "$DATA"
+		umask $mask
+		run_cgi tasks "$EV"
+		assert_stored 1
+		run_cgi projects "$EV"
+		assert_http 202 .status ignored
+		umask 022
+		[ "$(stat -c %a "$DATA/tasks.jsonl")" = 640 ] ||
+		    fail "umask $mask: tasks.jsonl is $(stat -c %a "$DATA/tasks.jsonl")"
+		[ "$(stat -c %a "$DATA/ignored.jsonl")" = 640 ] ||
+		    fail "umask $mask: ignored.jsonl is $(stat -c %a "$DATA/ignored.jsonl")"
+	done
+}
+
+@test "config: an existing log keeps its mode" {
+	: > "$DATA/tasks.jsonl"
+	chmod 600 "$DATA/tasks.jsonl"
+	run_cgi tasks "$EV"
+	assert_stored 1
+	[ "$(stat -c %a "$DATA/tasks.jsonl")" = 600 ]
+}
