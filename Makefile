@@ -35,6 +35,8 @@ LIB_OBJ		= $(LIB_SRC:lib/%.c=$(B)/lib/%.o)
 LIB_A		= $(B)/liblshook.a
 HANDLERS	= tasks annotations projects training
 HANDLER_BINS	= $(HANDLERS:%=www/hooks/%.fcgi)
+BUNDLE_BINS	= $(HANDLERS:%=$(B)/bundle/%.fcgi)
+BUNDLE		= dist/lshook-$(VERSION)-linux-$(shell uname -m).tar.gz
 UNIT_SRC	= $(wildcard tests/unit/test_*.c)
 UNIT_BINS	= $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
@@ -61,6 +63,19 @@ $(LIB_A): $(LIB_OBJ)
 www/hooks/%.fcgi: $(B)/handlers/%.o $(LIB_A)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB_A) $(LIBS)
+
+# Bundle handlers run where the -dev packages and shared libraries are
+# missing: libfcgi and libsodium linked statically, libcjson (no static
+# archive in Debian) beside them, found through an $$ORIGIN rpath.
+$(B)/bundle/%.fcgi: $(B)/handlers/%.o $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB_A) -Wl,-Bstatic -lfcgi -lsodium \
+	    -Wl,-Bdynamic -lcjson -Wl,-rpath,'$$ORIGIN' -Wl,--enable-new-dtags
+
+bundle: $(BUNDLE)
+
+$(BUNDLE): $(BUNDLE_BINS) scripts/bundle.sh README.md
+	@scripts/bundle.sh $(VERSION) $(B)/bundle $@
 
 $(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB_A)
 	@mkdir -p $(@D)
@@ -100,7 +115,8 @@ uninstall:
 	-rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR)
 
 clean:
-	rm -rf $(B) $(HANDLER_BINS)
+	rm -rf $(B) dist $(HANDLER_BINS)
 
 FORCE:
-.PHONY: all deps unit check check-valgrind run stop install uninstall clean FORCE
+.SECONDARY: $(HANDLERS:%=$(B)/handlers/%.o)
+.PHONY: all bundle deps unit check check-valgrind run stop install uninstall clean FORCE
