@@ -346,6 +346,9 @@ check_fixture() {
 @test "events: a secret key spelt with \\u escapes is still redacted" {
 	run_cgi projects '{"action":"PROJECT_UPDATED","project":{"id":1,"\u0074oken":"escaped-key-secret-1","task_data_\u006cogin":"escaped-key-secret-2"}}'
 	assert_http 200 .status ok
+	run_cgi projects '{"action":"PROJECT_UPDATED","\u0070roject":{"id":1,"token":"escaped-key-secret-3"}}'
+	assert_http 200 .status ok
+	[ "$(log_lines projects.jsonl)" -eq 2 ]
 	! grep -rqF escaped-key-secret "$DATA" || fail "$(cat "$DATA/projects.jsonl")"
 }
 
