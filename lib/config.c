@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -226,19 +227,78 @@ parse_file(struct config *c, struct sources *s, const char *path)
 	return 0;
 }
 
+/*
+ * The defaults for a handler installed as <root>/hooks/<name>.fcgi, the
+ * layout of www/: <root>/../lshook-data and <root>/../lshook.conf, beside
+ * the document root and so never served.  "" for a handler elsewhere.
+ */
+/* For a handler running as <dir>/<docroot>/hooks/<name>: <dir>, or "". */
+static const char *
+install_root(void)
+{
+	static char root[PATH_MAX];
+	static int done;
+	char exe[PATH_MAX], *slash;
+	ssize_t n;
+
+	if (done)
+		return root;
+	done = 1;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return root;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (slash == NULL || slash - exe < 6 || strncmp(slash - 6, "/hooks", 6) != 0)
+		return root;
+	slash[-6] = '\0';
+	slash = strrchr(exe, '/');
+	if (slash != NULL) {
+		*slash = '\0';
+		snprintf(root, sizeof(root), "%s", exe);
+	}
+	return root;
+}
+
+/*
+ * The defaults for a handler installed as <www>/hooks/<name>.fcgi, the
+ * layout of www/: <www>/../lshook-data and <www>/../lshook.conf, beside
+ * the document root and so never served.  NULL for a handler elsewhere.
+ * The returned string is overwritten by the next call.
+ */
+static const char *
+default_path(const char *leaf)
+{
+	static char path[PATH_MAX + 32];
+	const char *root = install_root();
+
+	if (root[0] == '\0')
+		return NULL;
+	snprintf(path, sizeof(path), "%s/%s", root, leaf);
+	return path;
+}
+
 static void
 load_file(struct config *c, struct sources *s)
 {
 	const char *path = vec_lookup(s->params, "LSHOOK_CONFIG");
+	int fallback = 0;
 
 	if (path == NULL)
 		path = vec_lookup(s->env, "LSHOOK_CONFIG");
-	if (path == NULL || *path == '\0')
+	if (path == NULL || *path == '\0') {
+		path = default_path("lshook.conf");
+		fallback = 1;
+	}
+	if (path == NULL)
 		return;
 	s->file_text = slurp(path, &s->file_len, &c->files[0]);
 	if (s->file_text == NULL) {
-		set_error(c, LSH_E_CONFIG, "cannot read LSHOOK_CONFIG '%s': %s",
-		    path, strerror(errno));
+		if (fallback && errno == ENOENT)
+			return;	/* no default file: fine, still watched */
+		set_error(c, LSH_E_CONFIG, "cannot read %s '%s': %s",
+		    fallback ? "the default config" : "LSHOOK_CONFIG", path,
+		    strerror(errno));
 		return;
 	}
 	parse_file(c, s, path);
@@ -431,6 +491,8 @@ load_storage(struct config *c, const struct sources *s)
 	else if (v != NULL && strcmp(v, "always") != 0)
 		set_error(c, LSH_E_CONFIG, "LSHOOK_FSYNC must be always or never");
 	v = lookup(s, "LSHOOK_DATA_DIR");
+	if (v == NULL)
+		v = default_path("lshook-data");
 	if (v == NULL) {
 		set_error(c, LSH_E_NOT_CONFIGURED, "LSHOOK_DATA_DIR is not set");
 		return;

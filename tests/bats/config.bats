@@ -203,7 +203,45 @@ run_conf() {
 	assert_error 500 "bad configuration" LSHOOK_DATA_DIR
 	run_cgi tasks "$EV" LSHOOK_DATA_DIR=./data
 	assert_error 500 "bad configuration" LSHOOK_DATA_DIR
+	# unset: the default beside the document root, which does not exist here
 	run_cgi tasks "$EV" LSHOOK_DATA_DIR=
+	assert_error 500 "data directory unusable" "$(realpath "$ROOT")/lshook-data"
+}
+
+# A copy of the www/ layout: $SITE/www/hooks/tasks.fcgi.
+make_site() {
+	SITE=$BATS_TEST_TMPDIR/site
+	mkdir -p "$SITE/www/hooks"
+	cp "$HOOKS/tasks.fcgi" "$SITE/www/hooks/"
+}
+
+@test "config: without LSHOOK_DATA_DIR, a handler in <www>/hooks/ writes to <www>/../lshook-data" {
+	make_site
+	mkdir "$SITE/lshook-data"
+	HOOKS=$SITE/www/hooks run_cgi tasks "$EV" LSHOOK_DATA_DIR=
+	assert_http 200 .status ok
+	[ "$(wc -l < "$SITE/lshook-data/tasks.jsonl")" -eq 1 ]
+	assert_nothing_stored
+}
+
+@test "config: without LSHOOK_CONFIG, <www>/../lshook.conf is read when it exists" {
+	make_site
+	printf 'LSHOOK_DATA_DIR=%s\nLSHOOK_SECRET=%s\n' "$DATA" "$SECRET2" > "$SITE/lshook.conf"
+	HOOKS=$SITE/www/hooks run_cgi tasks "$EV" LSHOOK_DATA_DIR= LSHOOK_SECRET= \
+	    HTTP_AUTHORIZATION="Bearer $SECRET2"
+	assert_http 200 .status ok
+	[ "$(log_lines tasks.jsonl)" -eq 1 ]
+	echo 'LSHOOK_BOGUS=1' >> "$SITE/lshook.conf"
+	HOOKS=$SITE/www/hooks run_cgi tasks "$EV" LSHOOK_DATA_DIR= LSHOOK_SECRET= \
+	    HTTP_AUTHORIZATION="Bearer $SECRET2"
+	assert_http 500 .error "bad configuration"
+	[[ $stderr == *"$SITE/lshook.conf:3"* ]] || fail "stderr: $stderr"
+}
+
+@test "config: a handler outside a hooks/ folder has no default data directory" {
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	cp "$HOOKS/tasks.fcgi" "$BATS_TEST_TMPDIR/bin/"
+	HOOKS=$BATS_TEST_TMPDIR/bin run_cgi tasks "$EV" LSHOOK_DATA_DIR=
 	assert_error 500 "not configured" LSHOOK_DATA_DIR
 }
 
