@@ -28,23 +28,9 @@ SW2_TS=1649367553
 SW2_BODY='{"email":"test@example.com","username":"test_user"}'
 SW2_SIG='v1,tZ1I4/hDygAJgO5TYxiSd6Sd0kDW6hPenDe+bTa3Kkw='
 
-# assert_header LINE: the response carries exactly that header line.
-assert_header() {
-	printf '%s\n' "$http_headers" | tr -d '\r' | grep -qxF "$1" ||
-	    fail "no header '$1' in: $http_headers"
-}
-
 refute_header_named() {
 	! printf '%s\n' "$http_headers" | grep -qi "^$1:" ||
 	    fail "unexpected header $1 in: $http_headers"
-}
-
-# assert_diag HANDLER STATUS MESSAGE: $stderr is one line, the diagnostic.
-assert_diag() {
-	local want="lshook-$1: $2 $3"
-	[[ -n $stderr && $stderr != *$'\n'* ]] ||
-	    fail "expected one stderr line, got: $stderr"
-	[[ $stderr == "$want"* ]] || fail "expected stderr '$want...', got: $stderr"
 }
 
 # refute_leak STRING...: none of the strings is in stdout or stderr.
@@ -59,20 +45,16 @@ refute_leak() {
 ALL_SECRETS=("$SECRET" "$SECRET2" "$SW_SECRET" "${SW_SECRET#whsec_}"
     "$GH_SECRET" "$SW2_SECRET")
 
-# assert_error STATUS MESSAGE: error answer, diagnostic, nothing stored,
-# no secret in the output.
-assert_error() {
-	assert_http "$1"
-	[ "$http_body" = '{"status":"error","error":"'"$2"'"}' ] ||
-	    fail "expected error '$2', got: $http_body"
-	assert_diag tasks "$1" "$2"
-	assert_nothing_stored
+# assert_refused STATUS MESSAGE: the error answer (helpers.bash) and no
+# secret in the output.
+assert_refused() {
+	assert_error "$1" "$2"
 	refute_leak "${ALL_SECRETS[@]}"
 }
 
 # assert_401 MESSAGE: 401 in header mode, with the Basic challenge.
 assert_401() {
-	assert_error 401 "$1"
+	assert_refused 401 "$1"
 	assert_header "$REALM"
 }
 
@@ -211,6 +193,7 @@ run_gh1() {
 	    LSHOOK_DATA_DIR="$DATA" LSHOOK_SECRET="$SECRET" HTTP_AUTHORIZATION= \
 	    REMOTE_ADDR=127.0.0.1 "${VALGRIND_CMD[@]}" "$HOOKS/tasks.fcgi" \
 	    < <(printf '%s' "$EV")
+	LAST_HANDLER=tasks
 	parse_response
 	assert_clean_run
 	assert_401 "missing credentials"
@@ -289,7 +272,7 @@ run_gh1() {
 
 @test "auth: a missing LSHOOK_SECRET_FILE is 500 bad configuration" {
 	run_cgi tasks "$EV" LSHOOK_SECRET= LSHOOK_SECRET_FILE="$BATS_TEST_TMPDIR/none"
-	assert_error 500 "bad configuration"
+	assert_refused 500 "bad configuration"
 	[[ $stderr == *"$BATS_TEST_TMPDIR/none"* ]] || fail "file not named: $stderr"
 }
 
@@ -303,17 +286,17 @@ run_gh1() {
 @test "auth: hmac GH-1 with the right signature passes (then fails as invalid json)" {
 	run_gh1
 	assert_http 400 .error "invalid json"
-	assert_diag tasks 400 "invalid json"
+	assert_diag 400 "invalid json"
 	assert_nothing_stored
 	refute_leak "$GH_SECRET"
 }
 
 @test "auth: hmac GH-1 with a wrong signature is 401 bad signature" {
 	run_gh1 HTTP_X_HUB_SIGNATURE_256="sha256=${GH_SIG%?}6"
-	assert_error 401 "bad signature"
+	assert_refused 401 "bad signature"
 	refute_header_named WWW-Authenticate
 	run_gh1 HTTP_X_HUB_SIGNATURE_256="sha256=$(gh_sign "$GH_SECRET" "Hello, World?")"
-	assert_error 401 "bad signature"
+	assert_refused 401 "bad signature"
 }
 
 @test "auth: hmac accepts upper-case hex" {
@@ -330,10 +313,10 @@ run_gh1() {
 @test "auth: hmac signature made with another secret or over another body is 401" {
 	run_cgi tasks "$EV" LSHOOK_AUTH=hmac HTTP_AUTHORIZATION= \
 	    HTTP_X_HUB_SIGNATURE_256="sha256=$(gh_sign "$SECRET2" "$EV")"
-	assert_error 401 "bad signature"
+	assert_refused 401 "bad signature"
 	run_cgi tasks "$EV " LSHOOK_AUTH=hmac HTTP_AUTHORIZATION= \
 	    HTTP_X_HUB_SIGNATURE_256="sha256=$(gh_sign "$SECRET" "$EV")"
-	assert_error 401 "bad signature"
+	assert_refused 401 "bad signature"
 }
 
 @test "auth: hmac works with each rotated secret" {
@@ -353,15 +336,15 @@ run_gh1() {
 	    "sha256=${GH_SIG%?}" "sha256=${GH_SIG:0:62}" "sha256=${GH_SIG%?}g" \
 	    "sha256=" "sha256=${GH_SIG}00" "sha256= $GH_SIG" "sha256=$GH_SIG "; do
 		run_gh1 HTTP_X_HUB_SIGNATURE_256="$sig"
-		assert_error 401 "malformed signature"
+		assert_refused 401 "malformed signature"
 	done
 }
 
 @test "auth: hmac mode without a signature is 401 missing credentials" {
 	run_gh1 HTTP_X_HUB_SIGNATURE_256=
-	assert_error 401 "missing credentials"
+	assert_refused 401 "missing credentials"
 	run_gh1 HTTP_X_HUB_SIGNATURE_256= HTTP_AUTHORIZATION="Bearer $GH_SECRET"
-	assert_error 401 "missing credentials"
+	assert_refused 401 "missing credentials"
 }
 
 @test "auth: LSHOOK_HMAC_HEADER moves the signature header" {
@@ -369,7 +352,7 @@ run_gh1() {
 	    HTTP_X_SIGNATURE="sha256=$GH_SIG"
 	assert_http 400 .error "invalid json"
 	run_gh1 LSHOOK_HMAC_HEADER=X-Signature
-	assert_error 401 "missing credentials"
+	assert_refused 401 "missing credentials"
 }
 
 # --- standard mode ----------------------------------------------------
@@ -377,26 +360,26 @@ run_gh1() {
 @test "auth: standard SW-1 passes (then fails as missing action)" {
 	run_sw1
 	assert_http 400 .error "missing action"
-	assert_diag tasks 400 "missing action"
+	assert_diag 400 "missing action"
 	assert_nothing_stored
 	refute_leak "${ALL_SECRETS[@]}"
 }
 
 @test "auth: standard SW-1 with the last character changed is 401 bad signature" {
 	run_sw1 HTTP_WEBHOOK_SIGNATURE="$SW1_BAD"
-	assert_error 401 "bad signature"
+	assert_refused 401 "bad signature"
 }
 
 @test "auth: standard SW-1 with another webhook-id, timestamp or body is 401 bad signature" {
 	run_sw1 HTTP_WEBHOOK_ID=msg_p5jXN8AQM9LWM0D4loKWxJeK
-	assert_error 401 "bad signature"
+	assert_refused 401 "bad signature"
 	run_sw1 HTTP_WEBHOOK_TIMESTAMP=$((SW1_TS + 1))
-	assert_error 401 "bad signature"
+	assert_refused 401 "bad signature"
 	run_cgi tasks '{"test": 2432232315}' LSHOOK_AUTH=standard \
 	    LSHOOK_SECRET="$SW_SECRET" LSHOOK_CLOCK=$SW1_TS HTTP_AUTHORIZATION= \
 	    HTTP_WEBHOOK_ID=$SW1_ID HTTP_WEBHOOK_TIMESTAMP=$SW1_TS \
 	    HTTP_WEBHOOK_SIGNATURE="$SW1_SIG"
-	assert_error 401 "bad signature"
+	assert_refused 401 "bad signature"
 }
 
 @test "auth: standard multi-signature header passes when one v1 entry matches" {
@@ -408,16 +391,16 @@ run_gh1() {
 
 @test "auth: standard multi-signature header with no matching v1 is 401 bad signature" {
 	run_sw1 HTTP_WEBHOOK_SIGNATURE="$SW_DECOY v2,${SW1_SIG#v1,} $SW1_BAD"
-	assert_error 401 "bad signature"
+	assert_refused 401 "bad signature"
 	run_sw1 HTTP_WEBHOOK_SIGNATURE="v2,${SW1_SIG#v1,} v1a,${SW1_SIG#v1,} $SW_DECOY"
-	assert_error 401 "bad signature"
+	assert_refused 401 "bad signature"
 }
 
 @test "auth: a standard secret without the whsec_ prefix gives the same key" {
 	run_sw1 LSHOOK_SECRET="${SW_SECRET#whsec_}"
 	assert_http 400 .error "missing action"
 	run_sw1 LSHOOK_SECRET="${SW_SECRET#whsec_}" HTTP_WEBHOOK_SIGNATURE="$SW1_BAD"
-	assert_error 401 "bad signature"
+	assert_refused 401 "bad signature"
 }
 
 @test "auth: standard SW-2 passes, its negative vector does not" {
@@ -429,7 +412,7 @@ run_gh1() {
 	    LSHOOK_CLOCK=$SW2_TS HTTP_AUTHORIZATION= HTTP_WEBHOOK_ID=$SW2_ID \
 	    HTTP_WEBHOOK_TIMESTAMP=$SW2_TS \
 	    HTTP_WEBHOOK_SIGNATURE="v1,R3PTzyfHASBKHH98a7yexTwaJ4yNIcGhFQc1yuN+BPU="
-	assert_error 401 "bad signature"
+	assert_refused 401 "bad signature"
 }
 
 @test "auth: standard with two secrets checks each one" {
@@ -448,42 +431,42 @@ run_gh1() {
 	run_sw1 LSHOOK_CLOCK=$((SW1_TS - 300))
 	assert_http 400 .error "missing action"
 	run_sw1 LSHOOK_CLOCK=$((SW1_TS + 301))
-	assert_error 401 "stale timestamp"
+	assert_refused 401 "stale timestamp"
 	run_sw1 LSHOOK_CLOCK=$((SW1_TS - 301))
-	assert_error 401 "timestamp in the future"
+	assert_refused 401 "timestamp in the future"
 }
 
 @test "auth: LSHOOK_TOLERANCE changes the timestamp window" {
 	run_sw1 LSHOOK_TOLERANCE=10 LSHOOK_CLOCK=$((SW1_TS + 10))
 	assert_http 400 .error "missing action"
 	run_sw1 LSHOOK_TOLERANCE=10 LSHOOK_CLOCK=$((SW1_TS + 11))
-	assert_error 401 "stale timestamp"
+	assert_refused 401 "stale timestamp"
 	run_sw1 LSHOOK_TOLERANCE=10 LSHOOK_CLOCK=$((SW1_TS - 11))
-	assert_error 401 "timestamp in the future"
+	assert_refused 401 "timestamp in the future"
 }
 
 @test "auth: without LSHOOK_CLOCK the 2021 SW-1 timestamp is stale" {
 	run_sw1 LSHOOK_CLOCK=
-	assert_error 401 "stale timestamp"
+	assert_refused 401 "stale timestamp"
 }
 
 @test "auth: a non-integer timestamp is 401 malformed timestamp" {
 	local ts
 	for ts in hello -1614265330 1614265330.0 " 1614265330" 1e9 0x60379bf2; do
 		run_sw1 HTTP_WEBHOOK_TIMESTAMP="$ts"
-		assert_error 401 "malformed timestamp"
+		assert_refused 401 "malformed timestamp"
 	done
 }
 
 @test "auth: standard with a missing signature, timestamp or id is 401 missing credentials" {
 	run_sw1 HTTP_WEBHOOK_SIGNATURE=
-	assert_error 401 "missing credentials"
+	assert_refused 401 "missing credentials"
 	run_sw1 HTTP_WEBHOOK_TIMESTAMP=
-	assert_error 401 "missing credentials"
+	assert_refused 401 "missing credentials"
 	run_sw1 HTTP_WEBHOOK_ID=
-	assert_error 401 "missing credentials"
+	assert_refused 401 "missing credentials"
 	run_sw1 HTTP_WEBHOOK_ID= HTTP_WEBHOOK_TIMESTAMP= HTTP_WEBHOOK_SIGNATURE=
-	assert_error 401 "missing credentials"
+	assert_refused 401 "missing credentials"
 }
 
 @test "auth: a partial or truncated standard signature is 401 malformed signature" {
@@ -491,7 +474,7 @@ run_gh1() {
 	for sig in "v1," "${SW1_SIG:0:8}" "${SW1_SIG%???}" "v1" "$SW1_ID" \
 	    "v1,${SW1_SIG#v1,}${SW1_SIG#v1,}" "v1,!!!!" "${SW1_SIG#v1,}"; do
 		run_sw1 HTTP_WEBHOOK_SIGNATURE="$sig"
-		assert_error 401 "malformed signature"
+		assert_refused 401 "malformed signature"
 	done
 }
 
@@ -511,7 +494,7 @@ run_gh1() {
 	run_cgi tasks "$EV" LSHOOK_AUTH=standard LSHOOK_SECRET="$SW_SECRET" \
 	    HTTP_AUTHORIZATION="Bearer $SW_SECRET" \
 	    HTTP_X_HUB_SIGNATURE_256="sha256=$(gh_sign "$SW_SECRET" "$EV")"
-	assert_error 401 "missing credentials"
+	assert_refused 401 "missing credentials"
 	refute_header_named WWW-Authenticate
 }
 
@@ -560,34 +543,34 @@ run_gh1() {
 
 @test "auth: no secret configured is 500 not configured for every request" {
 	run_cgi tasks "$EV" LSHOOK_SECRET=
-	assert_error 500 "not configured"
+	assert_refused 500 "not configured"
 	[[ $stderr == *"no secret"* ]] || fail "no reason given: $stderr"
 	run_cgi tasks "$EV" LSHOOK_SECRET= HTTP_AUTHORIZATION=
-	assert_error 500 "not configured"
+	assert_refused 500 "not configured"
 	run_cgi tasks "$EV" LSHOOK_SECRET= REQUEST_METHOD=GET
-	assert_error 500 "not configured"
+	assert_refused 500 "not configured"
 	run_cgi tasks "not json" LSHOOK_SECRET=
-	assert_error 500 "not configured"
+	assert_refused 500 "not configured"
 	run_cgi annotations "$EV" LSHOOK_SECRET=
 	assert_http 500 .error "not configured"
-	assert_diag annotations 500 "not configured"
+	assert_diag 500 "not configured"
 	assert_nothing_stored
 }
 
 @test "auth: standard mode with no base64 secret is 500 bad configuration" {
 	run_cgi tasks "$EV" LSHOOK_AUTH=standard
-	assert_error 500 "bad configuration"
+	assert_refused 500 "bad configuration"
 	run_cgi tasks "$EV" LSHOOK_AUTH=standard LSHOOK_SECRET="$SECRET,$SECRET2"
-	assert_error 500 "bad configuration"
+	assert_refused 500 "bad configuration"
 	run_cgi tasks "$EV" LSHOOK_AUTH=header,standard
-	assert_error 500 "bad configuration"
+	assert_refused 500 "bad configuration"
 }
 
 @test "auth: an unknown LSHOOK_AUTH mode is 500 bad configuration" {
 	local m
 	for m in bogus "header,bogus" HEADER "header hmac" ","; do
 		run_cgi tasks "$EV" LSHOOK_AUTH="$m"
-		assert_error 500 "bad configuration"
+		assert_refused 500 "bad configuration"
 	done
 	[[ $stderr == *LSHOOK_AUTH* ]] || fail "setting not named: $stderr"
 }
@@ -595,10 +578,10 @@ run_gh1() {
 @test "auth: a secret shorter than 16 characters is 500, 16 is enough" {
 	local short=0123456789abcde
 	run_cgi tasks "$EV" LSHOOK_SECRET=$short HTTP_AUTHORIZATION="Bearer $short"
-	assert_error 500 "bad configuration"
+	assert_refused 500 "bad configuration"
 	refute_leak "$short"
 	run_cgi tasks "$EV" LSHOOK_SECRET="$SECRET,$short"
-	assert_error 500 "bad configuration"
+	assert_refused 500 "bad configuration"
 	refute_leak "$short"
 	run_cgi tasks "$EV" LSHOOK_SECRET=${short}f HTTP_AUTHORIZATION="Bearer ${short}f"
 	assert_stored
@@ -608,7 +591,7 @@ run_gh1() {
 	local f=$BATS_TEST_TMPDIR/secrets
 	printf '%s\nshort-secret\n' "$SECRET" > "$f"
 	run_cgi tasks "$EV" LSHOOK_SECRET= LSHOOK_SECRET_FILE="$f"
-	assert_error 500 "bad configuration"
+	assert_refused 500 "bad configuration"
 	refute_leak short-secret
 }
 

@@ -10,27 +10,6 @@ setup() {
 
 EV='{"action":"TASKS_CREATED","tasks":[{"id":1}],"project":{"id":2}}'
 
-# assert_diag STATUS MESSAGE: $stderr is one line, the diagnostic.
-assert_diag() {
-	local want="lshook-tasks: $1 $2"
-	[[ -n $stderr && $stderr != *$'\n'* ]] ||
-	    fail "expected one stderr line, got: $stderr"
-	[[ $stderr == "$want"* ]] || fail "expected stderr '$want...', got: $stderr"
-}
-
-# assert_error STATUS MESSAGE [STDERR-PART]: error answer, diagnostic,
-# nothing stored; the diagnostic holds STDERR-PART.
-assert_error() {
-	assert_http "$1"
-	[ "$http_body" = '{"status":"error","error":"'"$2"'"}' ] ||
-	    fail "expected error '$2', got: $http_body"
-	assert_diag "$1" "$2"
-	assert_nothing_stored
-	if [ $# -ge 3 ]; then
-		[[ $stderr == *"$3"* ]] || fail "'$3' not in stderr: $stderr"
-	fi
-}
-
 assert_stored() {
 	assert_http 200 .status ok
 	[ "$(log_lines "${2:-tasks.jsonl}")" -eq "${1:-1}" ] ||

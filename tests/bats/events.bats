@@ -42,7 +42,7 @@ ACTUAL='{id, action, project_id, task_ids, annotation_ids, payload,
 
 # body_id FILE: the id of a body sent with run_cgi_file FILE.
 body_id() {
-	printf 'sha256:%s' "$(printf '%s' "$(cat "$1")" | sha256sum | cut -d' ' -f1)"
+	printf 'sha256:%s' "$(sha256sum < "$1" | cut -d' ' -f1)"
 }
 
 # assert_record LOG FIXTURE FAMILY [ENDPOINT REASON]: LOG holds exactly

@@ -39,15 +39,26 @@ setup_data() {
 #   Runs www/hooks/HANDLER.fcgi as CGI with BODY on stdin.  Defaults:
 #   POST, application/json, CONTENT_LENGTH of BODY, LSHOOK_DATA_DIR=$DATA,
 #   LSHOOK_SECRET=$SECRET, Authorization: Bearer $SECRET.  Each VAR=value
-#   overrides or adds; VAR= (empty) removes the default.
-#   Sets: $status (exit), $http_status, $http_headers, $http_body, $stderr.
+#   overrides or adds; VAR= (empty) removes the default.  With CGI_WRAPPER
+#   set (an array), the handler runs under that command.
+#   Sets: $status (exit), $http_status, $http_headers, $http_body, $stderr,
+#   and $LAST_HANDLER.
 run_cgi() {
 	local handler=$1 body=$2
+	shift 2
+	printf '%s' "$body" > "$BATS_TEST_TMPDIR/body"
+	run_cgi_file "$handler" "$BATS_TEST_TMPDIR/body" "$@"
+}
+
+# run_cgi_file HANDLER FILE [VAR=value...]: run_cgi with the exact bytes of
+# FILE on stdin (NUL bytes and final newlines included).
+run_cgi_file() {
+	local handler=$1 file=$2
 	shift 2
 	local -A vars=(
 		[REQUEST_METHOD]=POST
 		[CONTENT_TYPE]=application/json
-		[CONTENT_LENGTH]=$(printf '%s' "$body" | wc -c)
+		[CONTENT_LENGTH]=$(wc -c < "$file")
 		[LSHOOK_DATA_DIR]=$DATA
 		[LSHOOK_SECRET]=$SECRET
 		[HTTP_AUTHORIZATION]="Bearer $SECRET"
@@ -63,8 +74,9 @@ run_cgi() {
 	for kv in "${!vars[@]}"; do
 		[ -n "${vars[$kv]}" ] && envargs+=("$kv=${vars[$kv]}")
 	done
-	run --separate-stderr env -i PATH="$PATH" "${envargs[@]}" \
-	    "${VALGRIND_CMD[@]}" "$HOOKS/$handler.fcgi" < <(printf '%s' "$body")
+	LAST_HANDLER=$handler
+	run --separate-stderr "${CGI_WRAPPER[@]}" env -i PATH="$PATH" \
+	    "${envargs[@]}" "${VALGRIND_CMD[@]}" "$HOOKS/$handler.fcgi" < "$file"
 	parse_response
 	assert_clean_run
 }
@@ -78,11 +90,32 @@ assert_clean_run() {
 	esac
 }
 
-# run_cgi_file HANDLER FILE [VAR=value...]: run_cgi with a file's bytes.
-run_cgi_file() {
-	local handler=$1 file=$2
-	shift 2
-	run_cgi "$handler" "$(cat "$file")" "$@"
+# assert_header LINE: the response carries exactly that header line.
+assert_header() {
+	printf '%s\n' "$http_headers" | tr -d '\r' | grep -qxF "$1" ||
+	    fail "no header '$1' in: $http_headers"
+}
+
+# assert_diag STATUS MESSAGE: $stderr is one line, the diagnostic of the
+# handler run last ("lshook-<handler>: <status> <message>...").
+assert_diag() {
+	local want="lshook-$LAST_HANDLER: $1 $2"
+	[[ -n $stderr && $stderr != *$'\n'* ]] ||
+	    fail "expected one stderr line, got: $stderr"
+	[[ $stderr == "$want"* ]] || fail "expected stderr '$want...', got: $stderr"
+}
+
+# assert_error STATUS MESSAGE [STDERR-PART]: the exact error answer, its
+# diagnostic line (holding STDERR-PART when given), and nothing stored.
+assert_error() {
+	assert_http "$1"
+	[ "$http_body" = '{"status":"error","error":"'"$2"'"}' ] ||
+	    fail "expected error '$2', got: $http_body"
+	assert_diag "$1" "$2"
+	assert_nothing_stored
+	if [ $# -ge 3 ]; then
+		[[ $stderr == *"$3"* ]] || fail "'$3' not in stderr: $stderr"
+	fi
 }
 
 # Split $output (a CGI response) into $http_status, $http_headers, $http_body.

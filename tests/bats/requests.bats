@@ -8,62 +8,6 @@ setup() { setup_data; }
 
 EV='{"action":"TASKS_CREATED","tasks":[{"id":1}],"project":{"id":2}}'
 
-# run_raw HANDLER FILE [VAR=value...]: run_cgi with the exact bytes of FILE
-# on stdin (NUL bytes included, which a bash string cannot carry).  The
-# defaults and results are those of run_cgi.  With RAW_PREFIX set (an
-# array), the handler runs under that command.
-run_raw() {
-	local handler=$1 file=$2
-	shift 2
-	local -A vars=(
-		[REQUEST_METHOD]=POST
-		[CONTENT_TYPE]=application/json
-		[CONTENT_LENGTH]=$(wc -c < "$file")
-		[LSHOOK_DATA_DIR]=$DATA
-		[LSHOOK_SECRET]=$SECRET
-		[HTTP_AUTHORIZATION]="Bearer $SECRET"
-		[SCRIPT_NAME]=/hooks/$handler.fcgi
-		[GATEWAY_INTERFACE]=CGI/1.1
-		[SERVER_PROTOCOL]=HTTP/1.1
-		[REMOTE_ADDR]=127.0.0.1
-	)
-	local kv envargs=()
-	for kv in "$@"; do
-		vars[${kv%%=*}]=${kv#*=}
-	done
-	for kv in "${!vars[@]}"; do
-		[ -n "${vars[$kv]}" ] && envargs+=("$kv=${vars[$kv]}")
-	done
-	run --separate-stderr "${RAW_PREFIX[@]}" env -i PATH="$PATH" \
-	    "${envargs[@]}" "${VALGRIND_CMD[@]}" "$HOOKS/$handler.fcgi" < "$file"
-	parse_response
-	assert_clean_run
-}
-
-# assert_header LINE: the response carries exactly that header line.
-assert_header() {
-	printf '%s\n' "$http_headers" | tr -d '\r' | grep -qxF "$1" ||
-	    fail "no header '$1' in: $http_headers"
-}
-
-# assert_diag HANDLER STATUS MESSAGE: $stderr is one line, the diagnostic.
-assert_diag() {
-	local want="lshook-$1: $2 $3"
-	[[ -n $stderr && $stderr != *$'\n'* ]] ||
-	    fail "expected one stderr line, got: $stderr"
-	[[ $stderr == "$want"* ]] || fail "expected stderr '$want...', got: $stderr"
-}
-
-# assert_error STATUS MESSAGE [HANDLER]: the error answer, its diagnostic
-# line, and nothing stored.
-assert_error() {
-	assert_http "$1"
-	[ "$http_body" = '{"status":"error","error":"'"$2"'"}' ] ||
-	    fail "expected error '$2', got: $http_body"
-	assert_diag "${3:-tasks}" "$1" "$2"
-	assert_nothing_stored
-}
-
 # --- method -----------------------------------------------------------
 
 @test "requests: GET, PUT and DELETE are 405 with Allow: POST" {
@@ -200,17 +144,17 @@ assert_error() {
 	local f=$BATS_TEST_TMPDIR/nul.json
 	printf '{"action":"TASKS_CREATED","x":"a\x00b"}' > "$f"
 	[ "$(tr -cd '\000' < "$f" | wc -c)" -eq 1 ]
-	run_raw tasks "$f"
+	run_cgi_file tasks "$f"
 	assert_error 400 "invalid json"
 }
 
 @test "requests: a NUL byte after the object is 400 invalid json" {
 	local f=$BATS_TEST_TMPDIR/nul.json
 	printf '%s\x00' "$EV" > "$f"
-	run_raw tasks "$f"
+	run_cgi_file tasks "$f"
 	assert_error 400 "invalid json"
 	printf '%s\x00 ' "$EV" > "$f"
-	run_raw tasks "$f"
+	run_cgi_file tasks "$f"
 	assert_error 400 "invalid json"
 }
 
@@ -218,7 +162,7 @@ assert_error() {
 	local f=$BATS_TEST_TMPDIR/bad.json bad
 	for bad in '\xff' '\xc3' '\xc0\xaf' '\xed\xa0\x80' '\xf4\x90\x80\x80'; do
 		printf '{"action":"TASKS_CREATED","x":"a'"$bad"'b"}' > "$f"
-		run_raw tasks "$f"
+		run_cgi_file tasks "$f"
 		assert_error 400 "invalid json"
 	done
 }
@@ -226,7 +170,7 @@ assert_error() {
 @test "requests: valid multi-byte UTF-8 is accepted and kept as is" {
 	local f=$BATS_TEST_TMPDIR/utf8.json
 	printf '{"action":"TASKS_CREATED","x":"caf\xc3\xa9 \xf0\x9f\x98\x80"}' > "$f"
-	run_raw tasks "$f"
+	run_cgi_file tasks "$f"
 	assert_http 200 .status ok
 	grep -qF "$(printf '"x":"caf\xc3\xa9 \xf0\x9f\x98\x80"')" "$DATA/tasks.jsonl"
 }
@@ -416,10 +360,10 @@ assert_error() {
 	cp "$DATA/tasks.jsonl" "$BATS_TEST_TMPDIR/before"
 	local f=$BATS_TEST_TMPDIR/ev.json
 	printf '%s' "$EV" > "$f"
-	RAW_PREFIX=(bash -c 'trap "" XFSZ; ulimit -f 1; exec "$@"' _)
-	run_raw tasks "$f"
+	CGI_WRAPPER=(bash -c 'trap "" XFSZ; ulimit -f 1; exec "$@"' _)
+	run_cgi_file tasks "$f"
 	assert_http 503 .error "write failed"
-	assert_diag tasks 503 "write failed"
+	assert_diag 503 "write failed"
 	cmp "$DATA/tasks.jsonl" "$BATS_TEST_TMPDIR/before" ||
 	    fail "the log changed: $(tail -c 200 "$DATA/tasks.jsonl")"
 }
