@@ -11,7 +11,7 @@ DOCDIR		= $(PREFIX)/share/doc/lshook
 
 CC		?= cc
 PKG_CONFIG	?= pkg-config
-PKGS		= fcgi libcjson libsodium
+PKGS		= fcgi libcjson libsodium expat
 CFLAGS		?= -O2 -g
 WARNINGS	= -Wall -Wextra -Wmissing-prototypes -Wstrict-prototypes \
 		  -Wwrite-strings -Wshadow -Wformat=2 -Wpointer-arith

@@ -4,7 +4,7 @@
 # apt-get line and fails.
 set -u
 
-PACKAGES="gcc make pkg-config libfcgi-dev libcjson-dev libsodium-dev
+PACKAGES="gcc make pkg-config libfcgi-dev libcjson-dev libsodium-dev libexpat1-dev
 lighttpd apache2 libapache2-mod-fcgid nginx-light python3-requests
 libfcgi-bin spawn-fcgi bats bats-assert bats-support bats-file
 valgrind curl jq openssl ca-certificates"
