@@ -65,12 +65,12 @@ www/hooks/%.fcgi: $(B)/handlers/%.o $(LIB_A)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB_A) $(LIBS)
 
 # Bundle handlers run where the -dev packages and shared libraries are
-# missing: libfcgi and libsodium linked statically, libcjson (no static
+# missing: libfcgi, libsodium and libexpat linked statically, libcjson (no static
 # archive in Debian) beside them, found through an $$ORIGIN rpath.
 $(B)/bundle/%.fcgi: $(B)/handlers/%.o $(LIB_A)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB_A) -Wl,-Bstatic -lfcgi -lsodium \
-	    -Wl,-Bdynamic -lcjson -Wl,-rpath,'$$ORIGIN' -Wl,--enable-new-dtags
+	    -lexpat -Wl,-Bdynamic -lcjson -Wl,-rpath,'$$ORIGIN' -Wl,--enable-new-dtags
 
 bundle: $(BUNDLE)
 

@@ -79,18 +79,13 @@ is_training_request(struct lsh_ctx *c, const struct event *ev)
 static void
 webhook(struct lsh_ctx *c)
 {
-	struct event ev;
-
-	if (lsh_check_config(c) == -1 || lsh_read_post(c) == -1)
+	if (lsh_check_config(c) == -1 || lsh_read_post(c) == -1 ||
+	    lsh_parse_event(c) == -1)
 		return;
-	if (lsh_parse_event(c, &ev) == 0) {
-		if (!is_training_request(c, &ev))
-			req_respond(&c->req, 200, NULL,
-			    "{\"status\":\"Unknown event\"}");
-		else if (lsh_authenticate(c) == 0)
-			lsh_record(c, &ev, LSH_LOG_TRAINING, NULL);
-	}
-	event_free(&ev);
+	if (!is_training_request(c, &c->ev))
+		req_respond(&c->req, 200, NULL, "{\"status\":\"Unknown event\"}");
+	else if (lsh_authenticate(c) == 0)
+		lsh_record(c, LSH_LOG_TRAINING, NULL);
 }
 
 static const struct {

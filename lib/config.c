@@ -18,9 +18,12 @@
 
 #include <sodium.h>
 
+#include <cjson/cJSON.h>
+
 #include "auth.h"
 #include "config.h"
 #include "request.h"
+#include "route.h"
 
 #define MAX_CONFIG_FILE	(64 * 1024)
 #define PREFIX		"LSHOOK_"
@@ -29,8 +32,18 @@ static const char *const known_keys[] = {
 	"LSHOOK_CONFIG", "LSHOOK_DATA_DIR", "LSHOOK_SECRET",
 	"LSHOOK_SECRET_FILE", "LSHOOK_AUTH", "LSHOOK_AUTH_HEADER",
 	"LSHOOK_HMAC_HEADER", "LSHOOK_TOLERANCE", "LSHOOK_MAX_BODY",
-	"LSHOOK_FSYNC", "LSHOOK_MODEL_VERSION", "LSHOOK_CLOCK", NULL
+	"LSHOOK_FSYNC", "LSHOOK_MODEL_VERSION", "LSHOOK_CLOCK",
+	"LSHOOK_TRAIN_EVERY", "LSHOOK_COMMAND_TIMEOUT", "LSHOOK_COMMAND_MAX",
+	NULL
 };
+
+/* What LSHOOK_ON_<KEY> may name besides the actions of the route table. */
+static const char *const command_keys[] = {
+	"TASKS", "ANNOTATIONS", "PROJECTS", "TRAINING", "PROJECT_FIRST_SEEN",
+	"TRAIN_REQUESTED", NULL
+};
+
+#define ON_PREFIX "LSHOOK_ON_"
 
 /* Where settings come from while one configuration is built. */
 struct sources {
@@ -97,11 +110,34 @@ lookup(const struct sources *s, const char *key)
 	return v != NULL && *v != '\0' ? v : NULL;
 }
 
+/* Whether "LSHOOK_ON_<KEY>=..." names a family or an action. */
+static int
+is_command_key(const char *kv)
+{
+	const struct route *r;
+	size_t i, len;
+
+	if (strncmp(kv, ON_PREFIX, strlen(ON_PREFIX)) != 0)
+		return 0;
+	kv += strlen(ON_PREFIX);
+	len = strcspn(kv, "=");
+	for (i = 0; command_keys[i] != NULL; i++)
+		if (strlen(command_keys[i]) == len &&
+		    strncmp(kv, command_keys[i], len) == 0)
+			return 1;
+	for (r = lsh_routes; r->action != NULL; r++)
+		if (strlen(r->action) == len && strncmp(kv, r->action, len) == 0)
+			return 1;
+	return 0;
+}
+
 static int
 is_known(const char *kv)
 {
 	size_t i, len;
 
+	if (is_command_key(kv))
+		return 1;
 	for (i = 0; known_keys[i] != NULL; i++) {
 		len = strlen(known_keys[i]);
 		if (strncmp(kv, known_keys[i], len) == 0 && kv[len] == '=')
@@ -539,6 +575,151 @@ load_headers(struct config *c, const struct sources *s)
 	    v != NULL ? v : "X-Hub-Signature-256");
 }
 
+/* '["/usr/bin/prog", "arg"]' -> cmd->argv; 0, or -1 with c->err set. */
+static int
+parse_command(struct config *c, struct command *cmd, const char *key,
+    const char *value)
+{
+	cJSON *a = cJSON_Parse(value), *s;
+	int n = 0;
+
+	if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) < 1 ||
+	    cJSON_GetArraySize(a) > LSH_MAX_ARGS) {
+		set_error(c, LSH_E_CONFIG, "%s must be a JSON array of 1 to %d "
+		    "strings: the program and its arguments", key, LSH_MAX_ARGS);
+		cJSON_Delete(a);
+		return -1;
+	}
+	cJSON_ArrayForEach(s, a) {
+		if (!cJSON_IsString(s) || (cmd->argv[n] = strdup(s->valuestring)) == NULL) {
+			set_error(c, LSH_E_CONFIG, "%s: arguments must be strings", key);
+			break;
+		}
+		n++;
+	}
+	cJSON_Delete(a);
+	if (c->err != LSH_OK)
+		return -1;
+	if (cmd->argv[0][0] != '/' || access(cmd->argv[0], X_OK) == -1) {
+		set_error(c, LSH_E_CONFIG, "%s: '%s' is not an executable file "
+		    "given by its absolute path", key, cmd->argv[0]);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+has_command(const struct config *c, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < c->ncommands; i++)
+		if (strcmp(c->commands[i].key, key) == 0)
+			return 1;
+	return 0;
+}
+
+/* Every LSHOOK_ON_ key of one source, with the value lookup() gives. */
+static void
+load_commands_from(struct config *c, const struct sources *s, char **v)
+{
+	char key[96];
+	struct command *cmd;
+	const char *value;
+	size_t len;
+
+	for (; v != NULL && *v != NULL && c->err == LSH_OK; v++) {
+		if (strncmp(*v, ON_PREFIX, strlen(ON_PREFIX)) != 0)
+			continue;
+		len = strcspn(*v, "=");
+		if (len >= sizeof(key))
+			continue;
+		memcpy(key, *v, len);
+		key[len] = '\0';
+		if (has_command(c, key + strlen(ON_PREFIX)) ||
+		    (value = lookup(s, key)) == NULL)
+			continue;
+		if (c->ncommands == LSH_MAX_COMMANDS) {
+			set_error(c, LSH_E_CONFIG, "more than %d LSHOOK_ON_ commands",
+			    LSH_MAX_COMMANDS);
+			return;
+		}
+		cmd = &c->commands[c->ncommands++];
+		cmd->key = strdup(key + strlen(ON_PREFIX));
+		if (cmd->key == NULL || parse_command(c, cmd, key, value) == -1)
+			return;
+	}
+}
+
+static void
+load_commands(struct config *c, const struct sources *s)
+{
+	char **lines = NULL;
+	size_t n = 0, off;
+
+	load_commands_from(c, s, s->params);
+	load_commands_from(c, s, s->env);
+	if (s->file_text != NULL) {
+		for (off = 0; off < s->file_len; off += strlen(s->file_text + off) + 1)
+			n++;
+		lines = calloc(n + 1, sizeof(*lines));
+		if (lines == NULL)
+			return;
+		for (n = 0, off = 0; off < s->file_len;
+		    off += strlen(s->file_text + off) + 1)
+			lines[n++] = s->file_text + off;
+		load_commands_from(c, s, lines);
+		free(lines);
+	}
+}
+
+static void
+load_number(struct config *c, const struct sources *s, const char *key,
+    long *out, long dflt, long min, long max)
+{
+	const char *v = lookup(s, key);
+	size_t n;
+
+	*out = dflt;
+	if (v == NULL)
+		return;
+	if (parse_size(v, (size_t)max, &n) == -1 || (long)n < min) {
+		set_error(c, LSH_E_CONFIG, "%s must be a number from %ld to %ld",
+		    key, min, max);
+		return;
+	}
+	*out = (long)n;
+}
+
+static void
+load_jobs(struct config *c, const struct sources *s)
+{
+	load_number(c, s, "LSHOOK_TRAIN_EVERY", &c->train_every, 0, 0, 1000000);
+	load_number(c, s, "LSHOOK_COMMAND_TIMEOUT", &c->command_timeout, 30, 1,
+	    86400);
+	load_number(c, s, "LSHOOK_COMMAND_MAX", &c->command_max, 4, 1, 64);
+	load_commands(c, s);
+}
+
+char *const *
+config_command(const struct config *c, const char *family, const char *action)
+{
+	char fam[32];
+	size_t i;
+
+	for (i = 0; i < c->ncommands; i++)
+		if (action != NULL && strcmp(c->commands[i].key, action) == 0)
+			return c->commands[i].argv;
+	for (i = 0; family != NULL && family[i] != '\0' && i + 1 < sizeof(fam); i++)
+		fam[i] = (char)(family[i] >= 'a' && family[i] <= 'z' ?
+		    family[i] - 32 : family[i]);
+	fam[i] = '\0';
+	for (i = 0; family != NULL && i < c->ncommands; i++)
+		if (strcmp(c->commands[i].key, fam) == 0)
+			return c->commands[i].argv;
+	return NULL;
+}
+
 static void
 check_auth(struct config *c)
 {
@@ -572,6 +753,7 @@ config_build(struct config *c, char **params, char **env)
 	load_headers(c, &s);
 	load_limits(c, &s);
 	load_model_version(c, &s);
+	load_jobs(c, &s);
 	if (c->err == LSH_OK)
 		check_auth(c);
 	if (c->err == LSH_OK && (c->data_dir == NULL || c->model_version == NULL ||
@@ -586,7 +768,7 @@ config_build(struct config *c, char **params, char **env)
 void
 config_free(struct config *c)
 {
-	size_t i;
+	size_t i, j;
 
 	for (i = 0; i < c->nsecrets; i++) {
 		sodium_free(c->secrets[i].raw);
@@ -594,6 +776,11 @@ config_free(struct config *c)
 	}
 	for (i = 0; i < 2; i++)
 		free(c->files[i].path);
+	for (i = 0; i < c->ncommands; i++) {
+		free(c->commands[i].key);
+		for (j = 0; c->commands[i].argv[j] != NULL; j++)
+			free(c->commands[i].argv[j]);
+	}
 	free(c->data_dir);
 	free(c->auth_header);
 	free(c->hmac_header);

@@ -12,6 +12,8 @@
 #define LSH_DEFAULT_TOLERANCE	300		/* Standard Webhooks: 5 minutes */
 #define LSH_MIN_SECRET		16		/* shorter secrets are refused */
 #define LSH_MAX_SECRETS		16
+#define LSH_MAX_COMMANDS	32
+#define LSH_MAX_ARGS		32
 
 enum {
 	LSH_AUTH_HEADER = 1,	/* shared secret in Authorization or a header */
@@ -25,6 +27,12 @@ struct secret {
 	unsigned char	 digest[32];	/* keyed hash, for constant-time compare */
 	unsigned char	*sw_key;	/* Standard Webhooks key, or NULL */
 	size_t		 sw_len;
+};
+
+/* LSHOOK_ON_<KEY>: a program and its arguments for a family or action. */
+struct command {
+	char	*key;			/* "ANNOTATIONS", "PROJECT_FIRST_SEEN"... */
+	char	*argv[LSH_MAX_ARGS + 1];	/* NULL-terminated */
 };
 
 /* A file the configuration came from, to notice when it changes. */
@@ -48,6 +56,11 @@ struct config {
 	size_t		 max_body;
 	int		 fsync;		/* 1: fsync every event */
 	char		*model_version;
+	long		 train_every;	/* TRAIN_REQUESTED every N annotations; 0 off */
+	struct command	 commands[LSH_MAX_COMMANDS];
+	size_t		 ncommands;
+	long		 command_timeout; /* seconds */
+	long		 command_max;	/* commands running at once, all processes */
 	long long	 clock;		/* fixed Unix time (tests), or 0 */
 	struct watched	 files[2];	/* LSHOOK_CONFIG, LSHOOK_SECRET_FILE */
 	enum lsh_err	 err;		/* LSH_OK, LSH_E_NOT_CONFIGURED, LSH_E_CONFIG */
@@ -65,6 +78,13 @@ void config_build(struct config *c, char **params, char **env);
 
 /* Wipe the secrets and free everything. */
 void config_free(struct config *c);
+
+/*
+ * The command for an action of a family: LSHOOK_ON_<ACTION> if set, else
+ * LSHOOK_ON_<FAMILY> (family in upper case).  NULL when neither is.
+ */
+char *const *config_command(const struct config *c, const char *family,
+    const char *action);
 
 /* Whether any file the configuration was read from has changed. */
 int config_stale(const struct config *c);

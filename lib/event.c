@@ -14,8 +14,8 @@
 
 #include "event.h"
 
-static void
-stamp_now(char *out, size_t outsz)
+void
+lsh_timestamp(char *out, size_t outsz)
 {
 	struct timespec ts;
 	struct tm tm;
@@ -77,7 +77,7 @@ event_parse(struct event *ev, const char *body, size_t len,
 
 	memset(ev, 0, sizeof(*ev));
 	ev->body = body;
-	stamp_now(ev->received_at, sizeof(ev->received_at));
+	lsh_timestamp(ev->received_at, sizeof(ev->received_at));
 	if (webhook_id != NULL) {
 		if (!valid_webhook_id(webhook_id))
 			return LSH_E_BAD_ID;
@@ -148,6 +148,7 @@ event_record(struct event *ev, const char *family, const char *endpoint,
 	iov[1].iov_len = ev->payload.len;
 	iov[2].iov_base = (void *)"}\n";
 	iov[2].iov_len = 2;
+	memcpy(ev->rec, iov, sizeof(ev->rec));
 	return LSH_OK;
 }
 

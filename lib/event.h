@@ -22,6 +22,7 @@ struct event {
 	struct json_event	 json;
 	struct buf		 payload;	/* compact, redacted body */
 	struct buf		 head;		/* the record up to the payload */
+	struct iovec		 rec[3];	/* the record, once event_record ran */
 	const char		*err;		/* on LSH_E_JSON: what was wrong */
 	size_t			 err_off;	/* ... and where */
 };
@@ -46,5 +47,8 @@ enum lsh_err event_record(struct event *, const char *family,
     const char *endpoint, const char *reason, struct iovec iov[3]);
 
 void event_free(struct event *);
+
+/* The time now as UTC with microseconds: 2026-11-26T18:26:47.978609Z. */
+void lsh_timestamp(char *out, size_t outsz);
 
 #endif /* LSH_EVENT_H */

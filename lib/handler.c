@@ -21,6 +21,7 @@
 #include <sodium.h>
 
 #include "auth.h"
+#include "follow.h"
 #include "handler.h"
 
 extern char **environ;
@@ -132,11 +133,13 @@ lsh_authenticate(struct lsh_ctx *c)
 }
 
 int
-lsh_parse_event(struct lsh_ctx *c, struct event *ev)
+lsh_parse_event(struct lsh_ctx *c)
 {
+	struct event *ev = &c->ev;
 	char detail[96];
 	enum lsh_err e;
 
+	c->have_event = 1;
 	e = event_parse(ev, c->req.body, c->req.body_len,
 	    req_param(&c->req, "HTTP_WEBHOOK_ID"));
 	if (e == LSH_OK)
@@ -199,9 +202,9 @@ answer_stored(struct lsh_ctx *c, const struct event *ev, const char *reason)
 }
 
 void
-lsh_record(struct lsh_ctx *c, struct event *ev, enum lsh_log log,
-    const char *reason)
+lsh_record(struct lsh_ctx *c, enum lsh_log log, const char *reason)
 {
+	struct event *ev = &c->ev;
 	struct iovec iov[3];
 	const char *family;
 	char why[512];
@@ -225,6 +228,7 @@ lsh_record(struct lsh_ctx *c, struct event *ev, enum lsh_log log,
 		lsh_fail(c, e, e == LSH_E_NOMEM ? NULL : why);
 		return;
 	}
+	c->recorded = reason == NULL;
 	answer_stored(c, ev, reason);
 }
 
@@ -245,19 +249,14 @@ ignore_reason(const struct lsh_ctx *c, const struct event *ev, char *buf,
 void
 lsh_serve_events(struct lsh_ctx *c)
 {
-	struct event ev;
 	const char *reason;
 	char buf[64];
 
 	if (lsh_check_config(c) == -1 || lsh_read_post(c) == -1 ||
-	    lsh_authenticate(c) == -1)
+	    lsh_authenticate(c) == -1 || lsh_parse_event(c) == -1)
 		return;
-	if (lsh_parse_event(c, &ev) == 0) {
-		reason = ignore_reason(c, &ev, buf, sizeof(buf));
-		lsh_record(c, &ev, reason ? LSH_LOG_IGNORED :
-		    (enum lsh_log)c->family, reason);
-	}
-	event_free(&ev);
+	reason = ignore_reason(c, &c->ev, buf, sizeof(buf));
+	lsh_record(c, reason ? LSH_LOG_IGNORED : (enum lsh_log)c->family, reason);
 }
 
 /* fds 0-2 must be open, or a log file could become someone's stdout. */
@@ -288,6 +287,18 @@ request_config(struct config *base, struct config *own, char **params,
 	return base;
 }
 
+/* End the answer, so the server can complete it before what follows. */
+static void
+finish_answer(struct lsh_ctx *c)
+{
+	if (c->req.fcgx != NULL) {
+		FCGX_Finish_r(c->req.fcgx);
+		c->req.fcgx = NULL;	/* later log lines go to fd 2 */
+		c->req.envp = NULL;	/* freed by FCGX_Finish_r */
+	} else
+		close(STDOUT_FILENO);
+}
+
 static void
 serve_one(struct lsh_ctx *c, lsh_serve_fn *serve, struct config *base,
     char **env)
@@ -298,9 +309,15 @@ serve_one(struct lsh_ctx *c, lsh_serve_fn *serve, struct config *base,
 	c->cfg = request_config(base, &own, c->req.fcgx ? c->req.envp : NULL,
 	    env);
 	owned = c->cfg == &own;
+	c->have_event = c->recorded = 0;
 	serve(c);
 	if (!c->req.responded)
 		lsh_fail(c, LSH_E_NOT_FOUND, "no answer");
+	finish_answer(c);
+	if (c->recorded)
+		follow_event(c->cfg, c->store, &c->req, &c->ev, c->family);
+	if (c->have_event)
+		event_free(&c->ev);
 	req_end(&c->req);
 	if (owned)
 		config_free(&own);
@@ -319,7 +336,6 @@ run_fastcgi(struct lsh_ctx *c, lsh_serve_fn *serve, struct config *base,
 		c->req.envp = fr.envp;
 		c->req.responded = 0;
 		serve_one(c, serve, base, env);
-		FCGX_Finish_r(&fr);
 	}
 	FCGX_Free(&fr, 1);
 }

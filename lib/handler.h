@@ -14,6 +14,9 @@ struct lsh_ctx {
 	const struct config	*cfg;
 	struct store		*store;
 	enum lsh_family		 family;	/* the endpoint's own family */
+	struct event		 ev;		/* this request's event ... */
+	int			 have_event;	/* ... when parsed (to free) */
+	int			 recorded;	/* ev is in the endpoint's own log */
 };
 
 typedef void lsh_serve_fn(struct lsh_ctx *);
@@ -35,18 +38,18 @@ void lsh_serve_events(struct lsh_ctx *);
 int lsh_check_config(struct lsh_ctx *);
 int lsh_read_post(struct lsh_ctx *);		/* method, type, length, body */
 int lsh_authenticate(struct lsh_ctx *);
-int lsh_parse_event(struct lsh_ctx *, struct event *);
+int lsh_parse_event(struct lsh_ctx *);	/* fills c->ev */
 
 /* Whether the request carries credentials for any enabled auth mode. */
 int lsh_has_credentials(struct lsh_ctx *);
 
 /*
- * Append ev to a log and answer: 200 {"status":"ok","id"} for an event
- * of the endpoint's family, 202 {"status":"ignored","id","reason"} when
- * reason is set (the record goes to ignored.jsonl), or the storage error.
+ * Append c->ev to a log and answer: 200 {"status":"ok","id"} for an event
+ * of the endpoint's family (what follows it, follow.c, then runs once the
+ * answer is out), 202 {"status":"ignored","id","reason"} when reason is
+ * set (the record goes to ignored.jsonl), or the storage error.
  */
-void lsh_record(struct lsh_ctx *, struct event *, enum lsh_log,
-    const char *reason);
+void lsh_record(struct lsh_ctx *, enum lsh_log, const char *reason);
 
 /* Answer e with its status and JSON body, logging detail (may be NULL). */
 void lsh_fail(struct lsh_ctx *, enum lsh_err e, const char *detail);

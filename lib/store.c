@@ -20,7 +20,7 @@
 
 static const char *const names[LSH_LOG__COUNT] = {
 	"tasks.jsonl", "annotations.jsonl", "projects.jsonl",
-	"training.jsonl", "ignored.jsonl"
+	"training.jsonl", "ignored.jsonl", "ontology.jsonl", "commands.jsonl"
 };
 
 const char *

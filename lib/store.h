@@ -14,6 +14,8 @@ enum lsh_log {
 	LSH_LOG_PROJECTS,
 	LSH_LOG_TRAINING,
 	LSH_LOG_IGNORED,
+	LSH_LOG_ONTOLOGY,	/* label changes (ontology.c) */
+	LSH_LOG_COMMANDS,	/* what commands run on events did (command.c) */
 	LSH_LOG__COUNT
 };
 
@@ -39,8 +41,8 @@ void store_init(struct store *);
 
 /*
  * Append one record, the concatenation of iov, to a log in dir (an
- * absolute path).  The caller's record ends in "\n" and holds no other
- * newline.  Under an exclusive lock: a torn last line left by a crash is
+ * absolute path).  The record is one or more complete lines, each ending
+ * in "\n".  Under an exclusive lock: a torn last line left by a crash is
  * ended first, so records are never glued; short writes are continued; on
  * any failure the file is truncated back so no partial record stays.  With
  * do_fsync the record is on disk before LSH_OK returns.  A renamed or

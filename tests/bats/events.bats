@@ -57,7 +57,7 @@ assert_record() {
 	    --arg r "${5:-}" "$EXPECT"' + {id: $id, v: 1, family: $f,
 	    endpoint: (if $ep == "" then null else $ep end),
 	    reason: (if $r == "" then null else $r end)}' "$fixture")
-	got=$(jq -cS "$ACTUAL" "$log")
+	got=$(records "$1" | jq -cS "$ACTUAL")
 	[ "$got" = "$want" ] || fail "record of $fixture differs:
 want: $want
 got:  $got"
@@ -74,7 +74,7 @@ got:  $got"
 # only_logs NAME...: the data directory holds exactly these files.
 only_logs() {
 	local got want
-	got=$(cd "$DATA" && find . -type f | sed 's|^\./||' | sort | tr '\n' ' ')
+	got=$(event_files | tr '\n' ' ')
 	want=$(printf '%s\n' "$@" | sort | tr '\n' ' ')
 	[ "$got" = "$want" ] || fail "data directory holds '$got', want '$want'"
 }
@@ -112,7 +112,7 @@ check_fixture() {
 	run jq -c '[.project_id, .task_ids, .annotation_ids]' <(tail -n 1 "$DATA/annotations.jsonl")
 	assert_output '[2,[],[17]]'
 	run_cgi_file projects "$LSDOCS/PROJECT_DELETED.json"
-	run jq -c '[.project_id, .task_ids, .annotation_ids, .payload]' "$DATA/projects.jsonl"
+	run jq -c '[.project_id, .task_ids, .annotation_ids, .payload]' <(records projects.jsonl)
 	assert_output '[3,[],[],{"action":"PROJECT_DELETED","project":{"id":3}}]'
 }
 
@@ -199,7 +199,7 @@ check_fixture() {
 		assert_http 200 .status ok
 		n=$((n + 1))
 		[ "$(log_lines projects.jsonl)" -eq $n ]
-		[ "$(jq -r '.action + " " + .family' <(tail -n 1 "$DATA/projects.jsonl"))" = \
+		[ "$(jq -r '.action + " " + .family' <(records projects.jsonl | tail -n 1))" = \
 		    "$a projects" ]
 		run_cgi annotations '{"action":"'$a'"}'
 		assert_http 202 .reason "action belongs to projects"
@@ -207,7 +207,7 @@ check_fixture() {
 	only_logs projects.jsonl ignored.jsonl
 	run_cgi_file projects "$MINE/LABEL_LINK_CREATED.json"
 	assert_http 200 .status ok
-	[ "$(jq -r .project_id <(tail -n 1 "$DATA/projects.jsonl"))" = 8 ]
+	[ "$(jq -r .project_id <(records projects.jsonl | tail -n 1))" = 8 ]
 }
 
 @test "events: START_TRAINING sent to an event handler is ignored as training's" {
@@ -310,7 +310,8 @@ check_fixture() {
 			    fail "$h $f: $http_status"
 		done
 	done
-	[ "$(cat "$DATA"/*.jsonl | wc -l)" -eq 24 ]
+	[ $(($(log_lines tasks.jsonl) + $(log_lines annotations.jsonl) +
+	    $(log_lines projects.jsonl) + $(log_lines ignored.jsonl))) -eq 24 ]
 	local t
 	for t in "${LS_TOKENS[@]}"; do
 		! grep -rqF "$t" "$DATA" || fail "token $t stored"
@@ -338,7 +339,7 @@ check_fixture() {
 		rm -rf "$DATA" && mkdir "$DATA"
 		run_cgi projects '{"action":"PROJECT_UPDATED","project":{"id":1,"token":'"$v"',"task_data_password":'"$v"'}}'
 		assert_http 200 .status ok
-		run jq -c .payload.project "$DATA/projects.jsonl"
+		run jq -c .payload.project <(records projects.jsonl)
 		assert_output '{"id":1,"token":"[redacted]","task_data_password":"[redacted]"}'
 	done
 }

@@ -68,8 +68,7 @@ assert_next_request_clean() {
 	assert_last_payload tasks.jsonl "$good"
 	run grep -c LEAK "$DATA/tasks.jsonl"
 	[ "$output" = 0 ] || fail "a failed request's body leaked: $(cat "$DATA/tasks.jsonl")"
-	[ -z "$(find "$DATA" -type f ! -name tasks.jsonl)" ] ||
-	    fail "unexpected files: $(find "$DATA" -type f)"
+	[ "$(event_files)" = tasks.jsonl ] || fail "unexpected logs: $(event_files)"
 }
 
 # --- each handler ----------------------------------------------------------
@@ -101,7 +100,7 @@ assert_next_request_clean() {
 	assert_http 200 .status ok
 	[ "$(log_lines projects.jsonl)" -eq 1 ]
 	assert_wellformed_log "$DATA/projects.jsonl"
-	[ "$(last_field projects.jsonl .action)" = '"PROJECT_UPDATED"' ]
+	[ "$(records projects.jsonl | tail -n 1 | jq -c .action)" = '"PROJECT_UPDATED"' ]
 	[ "$(last_field projects.jsonl .project_id)" = "$(jq -c .project.id "$LSDOCS/PROJECT_UPDATED.json")" ]
 }
 

@@ -135,13 +135,33 @@ assert_http() {
 	fi
 }
 
-# Number of lines in a log file of $DATA (0 when it does not exist).
+# Number of records a log file of $DATA holds for requests (0 when it does
+# not exist): records lshook derives itself (PROJECT_FIRST_SEEN, ids
+# "first-seen:..."; TRAIN_REQUESTED, ids "train:...") are not counted.
 log_lines() {
 	if [ -f "$DATA/$1" ]; then
-		wc -l < "$DATA/$1"
+		grep -cv '^{"v":1,"id":"\(first-seen\|train\):' "$DATA/$1" || true
 	else
 		echo 0
 	fi
+}
+
+# records FILE: the lines of a log of $DATA that record requests (without
+# the records lshook derives itself, see log_lines).
+records() {
+	grep -v '^{"v":1,"id":"\(first-seen\|train\):' "$DATA/$1" || true
+}
+
+# The logs of $DATA holding records of requests, one name a line, sorted
+# (not the derived ontology.jsonl and commands.jsonl, nor state/).
+event_files() {
+	local f
+	for f in "$DATA"/*.jsonl; do
+		[ -f "$f" ] || continue
+		case ${f##*/} in ontology.jsonl|commands.jsonl) continue ;; esac
+		[ "$(log_lines "${f##*/}")" -gt 0 ] && echo "${f##*/}"
+	done
+	return 0
 }
 
 # Assert that nothing at all was written to the data directory.

@@ -348,7 +348,7 @@ leftover_children() {
 	assert_http 404
 	run grep -rlF live-token-xyz "$DATA" "$BATS_TEST_TMPDIR/lighttpd"
 	[ -z "$output" ] || fail "access_token leaked into: $output"
-	[ "$(find "$DATA" -type f | wc -l)" -eq 1 ]
+	[ "$(event_files | wc -l)" -eq 1 ]
 }
 
 # --- what lighttpd serves ---------------------------------------------------

@@ -259,7 +259,7 @@ wait_error_log() {
 	# the live API token of /setup is never written anywhere
 	run grep -rlF live-api-token "$DATA" "$BATS_TEST_TMPDIR/lighttpd"
 	[ -z "$output" ] || fail "access_token leaked into: $output"
-	[ "$(find "$DATA" -type f | wc -l)" -eq 1 ]
+	[ "$(event_files | wc -l)" -eq 1 ]
 }
 
 # --- what lighttpd serves ---------------------------------------------------

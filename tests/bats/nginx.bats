@@ -557,7 +557,7 @@ wait_error_log() {
 	# the live API token of /setup is never written anywhere
 	run grep -rlF live-token-xyz "$DATA" "$NGX"
 	[ -z "$output" ] || fail "access_token leaked into: $output"
-	[ "$(find "$DATA" -type f | wc -l)" -eq 1 ]
+	[ "$(event_files | wc -l)" -eq 1 ]
 }
 
 # --- what nginx serves --------------------------------------------------------

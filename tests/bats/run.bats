@@ -35,7 +35,7 @@ teardown() {
 	[ "$(log_lines annotations.jsonl)" -eq 2 ]
 	[ "$(log_lines projects.jsonl)" -eq 2 ]
 	[ "$(log_lines training.jsonl)" -eq 2 ]
-	for f in "$DATA"/*.jsonl; do assert_wellformed_log "$f"; done
+	for f in $(event_files); do assert_wellformed_log "$DATA/$f"; done
 	run ! grep -rF "$secret" "$DATA"
 	run make -s -C "$ROOT" stop
 	assert_output "lshook stopped"

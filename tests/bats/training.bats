@@ -106,7 +106,7 @@ get() {
 	run_cgi_file training "$MINE/START_TRAINING.json" PATH_INFO=/webhook
 	assert_http 200 .status ok
 	[ "$(log_lines training.jsonl)" -eq 1 ]
-	[ "$(find "$DATA" -type f | wc -l)" -eq 1 ]
+	[ "$(event_files | wc -l)" -eq 1 ]
 	assert_wellformed_log "$DATA/training.jsonl"
 	run jq -c '[.action, .family, .project_id, .endpoint, .reason, .payload.project.token]' \
 	    "$DATA/training.jsonl"
@@ -149,7 +149,7 @@ get() {
 	run jq -c '[.action, .family, .project_id, .payload.project.token]' \
 	    "$DATA/training.jsonl"
 	assert_output '["PROJECT_UPDATED","training",3,"[redacted]"]'
-	[ "$(find "$DATA" -type f | wc -l)" -eq 1 ]
+	[ "$(event_files | wc -l)" -eq 1 ]
 }
 
 @test "training: PROJECT_UPDATED with a wrong secret is 401, nothing stored" {

@@ -1,0 +1,345 @@
+/*
+ * follow.c: ontology updates, training triggers, first-seen projects and
+ * commands, in that order, for one recorded event.
+ *
+ * Counters and markers live in <data>/state/ and change only under a lock
+ * file there, so concurrent handlers count exactly and announce a new
+ * project once.  A project id becomes part of a file name only after it
+ * has been checked to be a plain decimal number.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "buf.h"
+#include "command.h"
+#include "follow.h"
+#include "ontology.h"
+
+/* The event's project id when it is a plain positive integer, else -1. */
+static long long
+project_of(const struct event *ev)
+{
+	const struct span *p = &ev->json.project_id;
+	long long v = 0;
+	size_t i;
+
+	if (p->len == 0 || p->len > 18)
+		return -1;
+	for (i = 0; i < p->len; i++) {
+		if (ev->body[p->off + i] < '0' || ev->body[p->off + i] > '9')
+			return -1;
+		v = v * 10 + (ev->body[p->off + i] - '0');
+	}
+	return v;
+}
+
+static const char *
+canonical(const struct event *ev)
+{
+	return ev->route != NULL ? ev->route->canonical : ev->action;
+}
+
+/* --- commands ---------------------------------------------------------- */
+
+static void
+run_command(const struct config *cfg, struct request *req, const char *family,
+    const char *action, const char *id, long long pid, enum lsh_log log,
+    const char *line, size_t len)
+{
+	char *const *argv = config_command(cfg, family, action);
+	struct command_event ce;
+	char pidbuf[24], logpath[4096];
+
+	if (argv == NULL)
+		return;
+	snprintf(pidbuf, sizeof(pidbuf), "%lld", pid);
+	snprintf(logpath, sizeof(logpath), "%s/%s", cfg->data_dir, store_name(log));
+	memset(&ce, 0, sizeof(ce));
+	ce.id = id;
+	ce.action = action;
+	ce.family = family;
+	ce.project_id = pid >= 0 ? pidbuf : NULL;
+	ce.log = logpath;
+	ce.line = line;
+	ce.line_len = len;
+	if (command_spawn(cfg, argv, &ce) == -1)
+		req_log(req, "cannot start the command for %s: %s", action,
+		    strerror(errno));
+}
+
+/* --- state files --------------------------------------------------------- */
+
+static int
+lock_state(const char *dir, const char *name)
+{
+	char path[4096];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/state", dir);
+	if (mkdir(path, 0750) == -1 && errno != EEXIST)
+		return -1;
+	snprintf(path, sizeof(path), "%s/state/%s", dir, name);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+	if (fd == -1)
+		return -1;
+	while (flock(fd, LOCK_EX) == -1) {
+		if (errno != EINTR) {
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
+static void
+unlock_state(int fd)
+{
+	flock(fd, LOCK_UN);
+	close(fd);
+}
+
+static long long
+read_count(const char *path)
+{
+	char buf[32];
+	ssize_t k;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd == -1)
+		return 0;
+	k = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (k <= 0)
+		return 0;
+	buf[k] = '\0';
+	return strtoll(buf, NULL, 10);
+}
+
+static int
+write_count(const char *path, long long n, int do_fsync)
+{
+	char tmp[4200], buf[32];
+	int fd, len, ok;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	len = snprintf(buf, sizeof(buf), "%lld\n", n);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
+	if (fd == -1)
+		return -1;
+	ok = write(fd, buf, (size_t)len) == len && (!do_fsync || fsync(fd) == 0);
+	if (close(fd) == -1 || !ok || rename(tmp, path) == -1) {
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+static enum lsh_err
+append_line(const struct config *cfg, struct store *st, enum lsh_log log,
+    const struct buf *line, char *why, size_t whysz)
+{
+	struct iovec iov[1];
+
+	if (line->failed) {
+		snprintf(why, whysz, "out of memory");
+		return LSH_E_NOMEM;
+	}
+	iov[0].iov_base = line->p;
+	iov[0].iov_len = line->len;
+	return store_append(st, cfg->data_dir, log, iov, 1, cfg->fsync, why, whysz);
+}
+
+/* --- training trigger ---------------------------------------------------- */
+
+static void
+train_record(struct buf *b, const struct config *cfg, const struct event *ev,
+    long long pid, long long count)
+{
+	char at[40];
+
+	lsh_timestamp(at, sizeof(at));
+	buf_printf(b, "{\"v\":1,\"id\":\"train:%lld:%lld\",\"received_at\":\"%s\","
+	    "\"action\":\"TRAIN_REQUESTED\",\"family\":\"training\","
+	    "\"project_id\":%lld,\"task_ids\":[],\"annotation_ids\":[],"
+	    "\"reason\":\"every %ld annotations\",\"count\":%lld,"
+	    "\"payload\":{\"action\":\"TRAIN_REQUESTED\",\"project\":{\"id\":%lld},"
+	    "\"count\":%lld,\"every\":%ld,\"event_id\":\"%s\"}}\n", pid, count, at,
+	    pid, cfg->train_every, count, pid, count, cfg->train_every, ev->id);
+}
+
+/* Count new annotations; every train_every of them, request training. */
+static void
+follow_training(const struct config *cfg, struct store *st,
+    struct request *req, const struct event *ev, long long pid)
+{
+	struct buf line = { 0 };
+	char path[4096], why[512];
+	long long before, after, n;
+	int fd, crossed = 0;
+
+	if (cfg->train_every <= 0 || pid < 0)
+		return;
+	n = ev->json.annotation_ids.n > 0 ? (long long)ev->json.annotation_ids.n : 1;
+	fd = lock_state(cfg->data_dir, ".train.lock");
+	if (fd == -1) {
+		req_log(req, "training counter: cannot lock: %s", strerror(errno));
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/state/train-%lld", cfg->data_dir, pid);
+	before = read_count(path);
+	after = before + n;
+	if (write_count(path, after, cfg->fsync) == -1)
+		req_log(req, "training counter '%s': %s", path, strerror(errno));
+	else if (before / cfg->train_every != after / cfg->train_every) {
+		train_record(&line, cfg, ev, pid, after);
+		crossed = append_line(cfg, st, LSH_LOG_TRAINING, &line, why,
+		    sizeof(why)) == LSH_OK;
+		if (!crossed)
+			req_log(req, "TRAIN_REQUESTED not recorded: %s", why);
+	}
+	unlock_state(fd);
+	if (crossed) {
+		char id[64];
+
+		snprintf(id, sizeof(id), "train:%lld:%lld", pid, after);
+		run_command(cfg, req, "training", "TRAIN_REQUESTED", id, pid,
+		    LSH_LOG_TRAINING, line.p, line.len);
+	}
+	buf_free(&line);
+}
+
+/* --- first-seen projects ----------------------------------------------------- */
+
+static void
+first_seen_record(struct buf *b, const struct event *ev, long long pid)
+{
+	char at[40];
+
+	lsh_timestamp(at, sizeof(at));
+	buf_printf(b, "{\"v\":1,\"id\":\"first-seen:%lld\",\"received_at\":\"%s\","
+	    "\"action\":\"PROJECT_FIRST_SEEN\",\"family\":\"projects\","
+	    "\"project_id\":%lld,\"task_ids\":[],\"annotation_ids\":[],"
+	    "\"payload\":{\"action\":\"PROJECT_FIRST_SEEN\",\"project\":{\"id\":%lld},"
+	    "\"event_id\":\"%s\",\"event_action\":\"", pid, at, pid, pid, ev->id);
+	buf_json_escape(b, ev->action, strlen(ev->action));
+	buf_puts(b, "\"}}\n");
+}
+
+/*
+ * Open-source Label Studio never sends PROJECT_CREATED, so the first event
+ * of an unknown project announces it.  The record is written before the
+ * marker: a crash in between repeats the announcement, never loses it.
+ */
+static void
+follow_first_seen(const struct config *cfg, struct store *st,
+    struct request *req, const struct event *ev, long long pid)
+{
+	struct buf line = { 0 };
+	char marker[4096], why[512], id[40];
+	int fd, fresh = 0, mfd;
+
+	snprintf(marker, sizeof(marker), "%s/state/projects/%lld", cfg->data_dir, pid);
+	if (pid < 0 || access(marker, F_OK) == 0)
+		return;
+	fd = lock_state(cfg->data_dir, ".projects.lock");
+	if (fd == -1) {
+		req_log(req, "first-seen projects: cannot lock: %s", strerror(errno));
+		return;
+	}
+	snprintf(why, sizeof(why), "%s/state/projects", cfg->data_dir);
+	mkdir(why, 0750);
+	if (access(marker, F_OK) == -1) {
+		first_seen_record(&line, ev, pid);
+		fresh = append_line(cfg, st, LSH_LOG_PROJECTS, &line, why,
+		    sizeof(why)) == LSH_OK;
+		mfd = fresh ? open(marker, O_WRONLY | O_CREAT | O_CLOEXEC, 0640) : -1;
+		if (mfd != -1)
+			close(mfd);
+		else
+			req_log(req, "PROJECT_FIRST_SEEN for %lld: %s", pid,
+			    fresh ? strerror(errno) : why);
+	}
+	unlock_state(fd);
+	if (fresh) {
+		snprintf(id, sizeof(id), "first-seen:%lld", pid);
+		run_command(cfg, req, "projects", "PROJECT_FIRST_SEEN", id, pid,
+		    LSH_LOG_PROJECTS, line.p, line.len);
+	}
+	buf_free(&line);
+}
+
+/* --- ontology ------------------------------------------------------------------ */
+
+static void
+follow_ontology(const struct config *cfg, struct store *st,
+    struct request *req, const struct event *ev, enum lsh_family family,
+    long long pid)
+{
+	const char *a = canonical(ev);
+	struct onto_list l = { 0 };
+	enum onto_kind kind;
+	cJSON *payload;
+	char why[512];
+	size_t changes;
+	int rc;
+
+	if (family == LSH_FAM_PROJECTS && (strcmp(a, "PROJECT_CREATED") == 0 ||
+	    strcmp(a, "PROJECT_UPDATED") == 0))
+		kind = ONTO_DECLARED;
+	else if (family == LSH_FAM_ANNOTATIONS && (strcmp(a, "ANNOTATION_CREATED") == 0 ||
+	    strcmp(a, "ANNOTATIONS_CREATED") == 0))
+		kind = ONTO_CREATED;
+	else if (family == LSH_FAM_ANNOTATIONS && strcmp(a, "ANNOTATION_UPDATED") == 0)
+		kind = ONTO_UPDATED;
+	else
+		return;
+	if (pid < 0)
+		return;
+	payload = cJSON_ParseWithLength(ev->payload.p, ev->payload.len);
+	if (payload == NULL)
+		return;
+	if (kind == ONTO_DECLARED)
+		rc = ontology_declared(cJSON_GetObjectItemCaseSensitive(payload,
+		    "project"), &l);
+	else
+		rc = ontology_used(payload, &l);
+	if (rc == 0 && ontology_apply(st, cfg->data_dir, pid, ev->id, kind, &l,
+	    cfg->fsync, &changes, why, sizeof(why)) != LSH_OK)
+		req_log(req, "ontology of project %lld not updated: %s", pid, why);
+	onto_list_free(&l);
+	cJSON_Delete(payload);
+}
+
+void
+follow_event(const struct config *cfg, struct store *st, struct request *req,
+    const struct event *ev, enum lsh_family family)
+{
+	long long pid = project_of(ev);
+	const char *fam = family_name(family);
+	struct buf line = { 0 };
+	size_t i;
+
+	follow_ontology(cfg, st, req, ev, family, pid);
+	if (family == LSH_FAM_ANNOTATIONS && (strcmp(canonical(ev),
+	    "ANNOTATION_CREATED") == 0 || strcmp(canonical(ev),
+	    "ANNOTATIONS_CREATED") == 0))
+		follow_training(cfg, st, req, ev, pid);
+	follow_first_seen(cfg, st, req, ev, pid);
+	if (config_command(cfg, fam, canonical(ev)) == NULL)
+		return;
+	for (i = 0; i < 3; i++)
+		buf_add(&line, ev->rec[i].iov_base, ev->rec[i].iov_len);
+	if (!line.failed)
+		run_command(cfg, req, fam, canonical(ev), ev->id, pid,
+		    (enum lsh_log)family, line.p, line.len);
+	buf_free(&line);
+}

@@ -1,0 +1,793 @@
+/*
+ * ontology.c: which labels each project declares and uses.
+ *
+ * The view of a project, ontology/<id>.json, is small: it is read, changed
+ * and rewritten (temp file + rename) under ontology/.lock, and every
+ * change is appended to ontology.jsonl under the same lock.  Payloads are
+ * parsed with cJSON; label configs with expat, which refuses external
+ * entities and bounds entity expansion.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <expat.h>
+
+#include "buf.h"
+#include "event.h"
+#include "ontology.h"
+
+#define MAX_XML_DEPTH	64
+
+/* --- lists ------------------------------------------------------------ */
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? strdup(s) : NULL;
+}
+
+static int
+list_add(struct onto_list *l, const char *control, const char *type,
+    const char *target, const char *label, const char *alias)
+{
+	struct onto_item *v, *it;
+	size_t cap;
+
+	if (l->n == l->cap) {
+		cap = l->cap ? l->cap * 2 : 16;
+		v = realloc(l->v, cap * sizeof(*v));
+		if (v == NULL)
+			return -1;
+		l->v = v;
+		l->cap = cap;
+	}
+	it = &l->v[l->n];
+	it->control = dup_or_null(control);
+	it->type = dup_or_null(type);
+	it->target = dup_or_null(target);
+	it->label = dup_or_null(label);
+	it->alias = dup_or_null(alias);
+	l->n++;
+	if (it->control == NULL || it->label == NULL)
+		return -1;
+	return 0;
+}
+
+void
+onto_list_free(struct onto_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		free(l->v[i].control);
+		free(l->v[i].type);
+		free(l->v[i].target);
+		free(l->v[i].label);
+		free(l->v[i].alias);
+	}
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+/* --- labels used in results ------------------------------------------- */
+
+static int
+ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* A taxonomy path ["A","B"] as "A/B"; NULL when not all strings. */
+static char *
+join_path(const cJSON *path)
+{
+	struct buf b = { 0 };
+	const cJSON *p;
+
+	cJSON_ArrayForEach(p, path) {
+		if (!cJSON_IsString(p)) {
+			buf_free(&b);
+			return NULL;
+		}
+		if (b.len > 0)
+			buf_putc(&b, '/');
+		buf_puts(&b, p->valuestring);
+	}
+	buf_putc(&b, '\0');
+	if (b.failed || b.len <= 1) {
+		buf_free(&b);
+		return NULL;
+	}
+	return b.p;
+}
+
+static int
+add_taxonomy(struct onto_list *out, const char *control, const char *type,
+    const cJSON *paths)
+{
+	const cJSON *path;
+	char *label;
+	int rc = 0;
+
+	cJSON_ArrayForEach(path, paths) {
+		if (!cJSON_IsArray(path))
+			continue;
+		label = join_path(path);
+		if (label != NULL)
+			rc |= list_add(out, control, type, NULL, label, NULL);
+		free(label);
+	}
+	return rc;
+}
+
+static int
+add_result(struct onto_list *out, const cJSON *item)
+{
+	const cJSON *from = cJSON_GetObjectItemCaseSensitive(item, "from_name");
+	const cJSON *type = cJSON_GetObjectItemCaseSensitive(item, "type");
+	const cJSON *value = cJSON_GetObjectItemCaseSensitive(item, "value");
+	const char *t;
+	const cJSON *k, *s;
+	int rc = 0;
+
+	if (!cJSON_IsString(from) || !cJSON_IsObject(value))
+		return 0;
+	t = cJSON_IsString(type) ? type->valuestring : NULL;
+	cJSON_ArrayForEach(k, value) {
+		if (strcmp(k->string, "taxonomy") == 0 && cJSON_IsArray(k)) {
+			rc |= add_taxonomy(out, from->valuestring, t, k);
+			continue;
+		}
+		if (!cJSON_IsArray(k) || (strcmp(k->string, "choices") != 0 &&
+		    !ends_with(k->string, "labels")))
+			continue;
+		cJSON_ArrayForEach(s, k)
+			if (cJSON_IsString(s))
+				rc |= list_add(out, from->valuestring, t, NULL,
+				    s->valuestring, NULL);
+	}
+	return rc;
+}
+
+static int
+add_annotation(struct onto_list *out, const cJSON *annotation)
+{
+	const cJSON *result, *item;
+	int rc = 0;
+
+	result = cJSON_GetObjectItemCaseSensitive(annotation, "result");
+	cJSON_ArrayForEach(item, result)
+		if (cJSON_IsObject(item))
+			rc |= add_result(out, item);
+	return rc;
+}
+
+int
+ontology_used(const cJSON *payload, struct onto_list *out)
+{
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(payload, "annotation");
+	const cJSON *one;
+	int rc = 0;
+
+	if (cJSON_IsObject(a))
+		return add_annotation(out, a);
+	if (!cJSON_IsArray(a))
+		return 0;
+	cJSON_ArrayForEach(one, a)
+		if (cJSON_IsObject(one))
+			rc |= add_annotation(out, one);
+	return rc;
+}
+
+/* --- labels declared in the label config ------------------------------- */
+
+struct frame {
+	char	*tag;
+	char	*name;
+	char	*target;
+	char	*value;
+};
+
+struct xml_state {
+	XML_Parser	 parser;
+	struct onto_list *out;
+	struct frame	 stack[MAX_XML_DEPTH];
+	int		 depth;
+	int		 failed;
+};
+
+static const char *
+attr(const XML_Char **atts, const char *name)
+{
+	for (; atts[0] != NULL; atts += 2)
+		if (strcmp(atts[0], name) == 0)
+			return atts[1];
+	return NULL;
+}
+
+static int
+is_label_tag(const char *tag)
+{
+	return strcmp(tag, "Label") == 0 || strcmp(tag, "Choice") == 0;
+}
+
+/* A <Label> or <Choice>: filed under the nearest named ancestor. */
+static void
+add_declared(struct xml_state *x, const char *value, const char *alias)
+{
+	struct buf path = { 0 };
+	int i, ctl = -1;
+
+	for (i = x->depth - 1; i >= 0; i--) {
+		if (!is_label_tag(x->stack[i].tag) && x->stack[i].name != NULL) {
+			ctl = i;
+			break;
+		}
+	}
+	if (ctl < 0 || value == NULL)
+		return;
+	for (i = ctl + 1; i < x->depth; i++) {
+		if (strcmp(x->stack[i].tag, "Choice") != 0 ||
+		    x->stack[i].value == NULL)
+			continue;
+		buf_puts(&path, x->stack[i].value);
+		buf_putc(&path, '/');
+	}
+	buf_puts(&path, value);
+	buf_putc(&path, '\0');
+	if (path.failed || list_add(x->out, x->stack[ctl].name,
+	    x->stack[ctl].tag, x->stack[ctl].target, path.p, alias) == -1)
+		x->failed = 1;
+	buf_free(&path);
+}
+
+static void XMLCALL
+xml_start(void *ud, const XML_Char *tag, const XML_Char **atts)
+{
+	struct xml_state *x = ud;
+	struct frame *f;
+
+	if (x->failed)
+		return;
+	if (x->depth == MAX_XML_DEPTH) {
+		x->failed = 1;
+		XML_StopParser(x->parser, XML_FALSE);
+		return;
+	}
+	if (is_label_tag(tag))
+		add_declared(x, attr(atts, "value"), attr(atts, "alias"));
+	f = &x->stack[x->depth++];
+	f->tag = strdup(tag);
+	f->name = dup_or_null(attr(atts, "name"));
+	f->target = dup_or_null(attr(atts, "toName"));
+	f->value = dup_or_null(attr(atts, "value"));
+	if (f->tag == NULL)
+		x->failed = 1;
+}
+
+static void
+frame_free(struct frame *f)
+{
+	free(f->tag);
+	free(f->name);
+	free(f->target);
+	free(f->value);
+	memset(f, 0, sizeof(*f));
+}
+
+static void XMLCALL
+xml_end(void *ud, const XML_Char *tag)
+{
+	struct xml_state *x = ud;
+
+	(void)tag;
+	if (x->depth > 0)
+		frame_free(&x->stack[--x->depth]);
+}
+
+/* 0 parsed, -1 not XML we can read (the caller falls back). */
+static int
+parse_label_config(const char *xml, struct onto_list *out)
+{
+	struct xml_state x;
+	int ok;
+
+	if (strlen(xml) > LSH_MAX_LABEL_CONFIG)
+		return -1;
+	memset(&x, 0, sizeof(x));
+	x.out = out;
+	x.parser = XML_ParserCreate("UTF-8");
+	if (x.parser == NULL)
+		return -1;
+	XML_SetUserData(x.parser, &x);
+	XML_SetElementHandler(x.parser, xml_start, xml_end);
+	ok = XML_Parse(x.parser, xml, (int)strlen(xml), XML_TRUE) ==
+	    XML_STATUS_OK && !x.failed;
+	while (x.depth > 0)
+		frame_free(&x.stack[--x.depth]);
+	XML_ParserFree(x.parser);
+	return ok ? 0 : -1;
+}
+
+/* parsed_label_config: {"name": {"type", "to_name": [..], "labels": [..],
+ * "labels_attrs": {"label": {"alias": ..}}}}. */
+static int
+parse_parsed_config(const cJSON *pc, struct onto_list *out)
+{
+	const cJSON *ctl, *labels, *l, *attrs, *alias, *to, *type;
+	const char *target;
+	int rc = 0;
+
+	cJSON_ArrayForEach(ctl, pc) {
+		labels = cJSON_GetObjectItemCaseSensitive(ctl, "labels");
+		type = cJSON_GetObjectItemCaseSensitive(ctl, "type");
+		to = cJSON_GetObjectItemCaseSensitive(ctl, "to_name");
+		target = cJSON_IsArray(to) && cJSON_IsString(to->child) ?
+		    to->child->valuestring : NULL;
+		attrs = cJSON_GetObjectItemCaseSensitive(ctl, "labels_attrs");
+		cJSON_ArrayForEach(l, labels) {
+			if (!cJSON_IsString(l))
+				continue;
+			alias = cJSON_GetObjectItemCaseSensitive(
+			    cJSON_GetObjectItemCaseSensitive(attrs, l->valuestring),
+			    "alias");
+			rc |= list_add(out, ctl->string, cJSON_IsString(type) ?
+			    type->valuestring : NULL, target, l->valuestring,
+			    cJSON_IsString(alias) ? alias->valuestring : NULL);
+		}
+	}
+	return rc;
+}
+
+int
+ontology_declared(const cJSON *project, struct onto_list *out)
+{
+	const cJSON *xml, *pc;
+
+	xml = cJSON_GetObjectItemCaseSensitive(project, "label_config");
+	if (cJSON_IsString(xml) && parse_label_config(xml->valuestring, out) == 0)
+		return 0;
+	onto_list_free(out);
+	pc = cJSON_GetObjectItemCaseSensitive(project, "parsed_label_config");
+	if (cJSON_IsObject(pc))
+		return parse_parsed_config(pc, out) == 0 ? 0 : -1;
+	return 1;
+}
+
+/* --- the view --------------------------------------------------------- */
+
+static int
+cmp_key(const void *a, const void *b)
+{
+	const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
+
+	return strcmp(x->string, y->string);
+}
+
+static int
+cmp_value(const void *a, const void *b)
+{
+	const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
+	const cJSON *vx = cJSON_GetObjectItemCaseSensitive(x, "value");
+	const cJSON *vy = cJSON_GetObjectItemCaseSensitive(y, "value");
+
+	if (cJSON_IsString(vx) && cJSON_IsString(vy))
+		return strcmp(vx->valuestring, vy->valuestring);
+	if (cJSON_IsString(x) && cJSON_IsString(y))
+		return strcmp(x->valuestring, y->valuestring);
+	return 0;
+}
+
+/* Reorder a container's children; cJSON keeps a plain linked list. */
+static void
+sort_children(cJSON *c, int (*cmp)(const void *, const void *))
+{
+	cJSON **v, *p;
+	size_t n = 0, i;
+
+	for (p = c->child; p != NULL; p = p->next)
+		n++;
+	if (n < 2 || (v = malloc(n * sizeof(*v))) == NULL)
+		return;
+	for (i = 0, p = c->child; p != NULL; p = p->next)
+		v[i++] = p;
+	qsort(v, n, sizeof(*v), cmp);
+	for (i = 0; i < n; i++) {
+		v[i]->prev = i > 0 ? v[i - 1] : v[n - 1];
+		v[i]->next = i + 1 < n ? v[i + 1] : NULL;
+	}
+	c->child = v[0];
+	free(v);
+}
+
+static cJSON *
+new_view(long long project_id)
+{
+	cJSON *v = cJSON_CreateObject();
+
+	if (v == NULL || cJSON_AddNumberToObject(v, "project_id",
+	    (double)project_id) == NULL ||
+	    cJSON_AddObjectToObject(v, "controls") == NULL) {
+		cJSON_Delete(v);
+		return NULL;
+	}
+	return v;
+}
+
+/* The view at path, or a new one when there is none (or it is unreadable:
+ * it can always be rebuilt from the logs). */
+static cJSON *
+load_view(const char *path, long long project_id)
+{
+	char buf[1 << 16], *text = NULL;
+	struct buf b = { 0 };
+	cJSON *v = NULL;
+	ssize_t k;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd == -1)
+		return new_view(project_id);
+	while ((k = read(fd, buf, sizeof(buf))) > 0)
+		buf_add(&b, buf, (size_t)k);
+	close(fd);
+	buf_putc(&b, '\0');
+	text = b.failed ? NULL : b.p;
+	if (text != NULL)
+		v = cJSON_Parse(text);
+	buf_free(&b);
+	if (!cJSON_IsObject(v) || !cJSON_IsObject(
+	    cJSON_GetObjectItemCaseSensitive(v, "controls"))) {
+		cJSON_Delete(v);
+		return new_view(project_id);
+	}
+	return v;
+}
+
+static cJSON *
+control_of(cJSON *view, const char *name)
+{
+	cJSON *controls = cJSON_GetObjectItemCaseSensitive(view, "controls");
+	cJSON *c = cJSON_GetObjectItemCaseSensitive(controls, name);
+
+	if (c == NULL)
+		c = cJSON_AddObjectToObject(controls, name);
+	return c;
+}
+
+static void
+set_string(cJSON *obj, const char *key, const char *value)
+{
+	if (value == NULL)
+		return;
+	if (cJSON_GetObjectItemCaseSensitive(obj, key) != NULL)
+		cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
+	cJSON_AddStringToObject(obj, key, value);
+}
+
+static const cJSON *
+find_declared(const cJSON *ctl, const char *label)
+{
+	const cJSON *d, *v;
+
+	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(ctl, "declared")) {
+		v = cJSON_GetObjectItemCaseSensitive(d, "value");
+		if (cJSON_IsString(v) && strcmp(v->valuestring, label) == 0)
+			return d;
+	}
+	return NULL;
+}
+
+/* Whether a used label is declared, as its value or its alias. */
+static int
+is_declared(const cJSON *ctl, const char *label)
+{
+	const cJSON *d, *a;
+
+	if (find_declared(ctl, label) != NULL)
+		return 1;
+	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(ctl, "declared")) {
+		a = cJSON_GetObjectItemCaseSensitive(d, "alias");
+		if (cJSON_IsString(a) && strcmp(a->valuestring, label) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+list_has(const struct onto_list *l, const char *control, const char *label)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->v[i].control, control) == 0 &&
+		    strcmp(l->v[i].label, label) == 0)
+			return 1;
+	return 0;
+}
+
+/* One ontology.jsonl line. */
+static void
+change_line(struct buf *out, const char *at, const char *event_id,
+    long long project_id, const char *control, const char *label,
+    const char *change, const char *alias, int declared)
+{
+	buf_printf(out, "{\"v\":1,\"at\":\"%s\",\"event_id\":\"", at);
+	buf_json_escape(out, event_id, strlen(event_id));
+	buf_printf(out, "\",\"project_id\":%lld,\"control\":\"", project_id);
+	buf_json_escape(out, control, strlen(control));
+	buf_puts(out, "\",\"label\":\"");
+	buf_json_escape(out, label, strlen(label));
+	buf_printf(out, "\",\"change\":\"%s\"", change);
+	if (alias != NULL) {
+		buf_puts(out, ",\"alias\":\"");
+		buf_json_escape(out, alias, strlen(alias));
+		buf_putc(out, '"');
+	}
+	if (strcmp(change, "first_used") == 0)
+		buf_printf(out, ",\"declared\":%s", declared ? "true" : "false");
+	buf_puts(out, "}\n");
+}
+
+struct apply {
+	cJSON		*view;
+	struct buf	*changes;
+	size_t		 count;
+	const char	*at;
+	const char	*event_id;
+	long long	 project_id;
+};
+
+static void
+note(struct apply *a, const char *control, const char *label,
+    const char *change, const char *alias, int declared)
+{
+	change_line(a->changes, a->at, a->event_id, a->project_id, control,
+	    label, change, alias, declared);
+	a->count++;
+}
+
+static void
+apply_declared(struct apply *a, const struct onto_list *l)
+{
+	cJSON *controls = cJSON_GetObjectItemCaseSensitive(a->view, "controls");
+	const cJSON *d, *v;
+	cJSON *ctl, *decl, *entry;
+	size_t i;
+
+	cJSON_ArrayForEach(ctl, controls) {
+		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(ctl, "declared")) {
+			v = cJSON_GetObjectItemCaseSensitive(d, "value");
+			if (cJSON_IsString(v) && !list_has(l, ctl->string, v->valuestring))
+				note(a, ctl->string, v->valuestring, "removed", NULL, 0);
+		}
+	}
+	for (i = 0; i < l->n; i++) {
+		ctl = cJSON_GetObjectItemCaseSensitive(controls, l->v[i].control);
+		if (ctl == NULL || find_declared(ctl, l->v[i].label) == NULL)
+			note(a, l->v[i].control, l->v[i].label, "declared",
+			    l->v[i].alias, 0);
+	}
+	cJSON_ArrayForEach(ctl, controls)
+		cJSON_DeleteItemFromObjectCaseSensitive(ctl, "declared");
+	for (i = 0; i < l->n; i++) {
+		ctl = control_of(a->view, l->v[i].control);
+		if (ctl == NULL)
+			continue;
+		set_string(ctl, "type", l->v[i].type);
+		set_string(ctl, "target", l->v[i].target);
+		decl = cJSON_GetObjectItemCaseSensitive(ctl, "declared");
+		if (decl == NULL)
+			decl = cJSON_AddArrayToObject(ctl, "declared");
+		if (decl == NULL || find_declared(ctl, l->v[i].label) != NULL)
+			continue;
+		entry = cJSON_CreateObject();
+		cJSON_AddStringToObject(entry, "value", l->v[i].label);
+		if (l->v[i].alias != NULL)
+			cJSON_AddStringToObject(entry, "alias", l->v[i].alias);
+		cJSON_AddItemToArray(decl, entry);
+	}
+}
+
+static void
+apply_used(struct apply *a, const struct onto_list *l, enum onto_kind kind)
+{
+	cJSON *ctl, *used, *cnt;
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		ctl = control_of(a->view, l->v[i].control);
+		if (ctl == NULL)
+			continue;
+		if (cJSON_GetObjectItemCaseSensitive(ctl, "type") == NULL)
+			set_string(ctl, "type", l->v[i].type);
+		used = cJSON_GetObjectItemCaseSensitive(ctl, "used");
+		if (used == NULL)
+			used = cJSON_AddObjectToObject(ctl, "used");
+		cnt = cJSON_GetObjectItemCaseSensitive(used, l->v[i].label);
+		if (cnt == NULL) {
+			cJSON_AddNumberToObject(used, l->v[i].label, 1);
+			note(a, l->v[i].control, l->v[i].label, "first_used", NULL,
+			    is_declared(ctl, l->v[i].label));
+		} else if (kind == ONTO_CREATED)
+			cJSON_SetNumberValue(cnt, cnt->valuedouble + 1);
+	}
+}
+
+/* Recompute "undeclared", drop empty controls, sort for stable output. */
+static void
+tidy(cJSON *view)
+{
+	cJSON *controls = cJSON_GetObjectItemCaseSensitive(view, "controls");
+	cJSON *ctl, *next, *used, *u, *und;
+
+	for (ctl = controls->child; ctl != NULL; ctl = next) {
+		next = ctl->next;
+		used = cJSON_GetObjectItemCaseSensitive(ctl, "used");
+		if (used == NULL && cJSON_GetObjectItemCaseSensitive(ctl,
+		    "declared") == NULL) {
+			cJSON_Delete(cJSON_DetachItemViaPointer(controls, ctl));
+			continue;
+		}
+		cJSON_DeleteItemFromObjectCaseSensitive(ctl, "undeclared");
+		und = cJSON_AddArrayToObject(ctl, "undeclared");
+		cJSON_ArrayForEach(u, used)
+			if (!is_declared(ctl, u->string))
+				cJSON_AddItemToArray(und, cJSON_CreateString(u->string));
+		if (used != NULL)
+			sort_children(used, cmp_key);
+		sort_children(und, cmp_value);
+		if (cJSON_GetObjectItemCaseSensitive(ctl, "declared") != NULL)
+			sort_children(cJSON_GetObjectItemCaseSensitive(ctl,
+			    "declared"), cmp_value);
+		sort_children(ctl, cmp_key);
+	}
+	sort_children(controls, cmp_key);
+}
+
+/* --- applying a list under the lock ------------------------------------ */
+
+static int
+write_view(const char *tmp, const char *path, const cJSON *view, int do_fsync)
+{
+	char *text = cJSON_PrintUnformatted(view);
+	size_t len, off = 0;
+	ssize_t k;
+	int fd, rc = -1;
+
+	if (text == NULL)
+		return -1;
+	len = strlen(text);
+	text[len] = '\n';	/* the NUL becomes the final newline */
+	len++;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
+	if (fd == -1)
+		goto out;
+	while (off < len) {
+		k = write(fd, text + off, len - off);
+		if (k == -1 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		off += (size_t)k;
+	}
+	if (off == len && (!do_fsync || fsync(fd) == 0) && close(fd) == 0 &&
+	    rename(tmp, path) == 0)
+		rc = 0;
+	else
+		unlink(tmp);
+	fd = -1;
+out:
+	if (fd != -1)
+		close(fd);
+	cJSON_free(text);
+	return rc;
+}
+
+static enum lsh_err
+fail_errno(char *why, size_t whysz, const char *what, const char *path)
+{
+	int err = errno;
+
+	snprintf(why, whysz, "%s '%s': %s", what, path, strerror(err));
+	return err == ENOSPC || err == EDQUOT || err == EIO ? LSH_E_WRITE :
+	    LSH_E_STORAGE;
+}
+
+/* Open and lock <dir>/ontology/.lock, creating the folder. */
+static int
+lock_ontology(const char *dir, char *path, size_t pathsz)
+{
+	int fd;
+
+	snprintf(path, pathsz, "%s/ontology", dir);
+	if (mkdir(path, 0750) == -1 && errno != EEXIST)
+		return -1;
+	snprintf(path, pathsz, "%s/ontology/.lock", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+	if (fd == -1)
+		return -1;
+	while (flock(fd, LOCK_EX) == -1) {
+		if (errno != EINTR) {
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
+static enum lsh_err
+apply_locked(struct store *st, const char *dir, struct apply *a,
+    enum onto_kind kind, const struct onto_list *l, int do_fsync, char *why,
+    size_t whysz)
+{
+	char path[4096], tmp[4096];
+	struct iovec iov[1];
+
+	snprintf(path, sizeof(path), "%s/ontology/%lld.json", dir, a->project_id);
+	snprintf(tmp, sizeof(tmp), "%s/ontology/.%lld.json.tmp", dir, a->project_id);
+	a->view = load_view(path, a->project_id);
+	if (a->view == NULL) {
+		snprintf(why, whysz, "out of memory");
+		return LSH_E_NOMEM;
+	}
+	if (kind == ONTO_DECLARED)
+		apply_declared(a, l);
+	else
+		apply_used(a, l, kind);
+	if (a->count == 0)
+		return LSH_OK;
+	tidy(a->view);
+	if (a->changes->failed) {
+		snprintf(why, whysz, "out of memory");
+		return LSH_E_NOMEM;
+	}
+	if (write_view(tmp, path, a->view, do_fsync) == -1)
+		return fail_errno(why, whysz, "cannot write ontology view", path);
+	iov[0].iov_base = a->changes->p;
+	iov[0].iov_len = a->changes->len;
+	return store_append(st, dir, LSH_LOG_ONTOLOGY, iov, 1, do_fsync, why,
+	    whysz);
+}
+
+enum lsh_err
+ontology_apply(struct store *st, const char *dir, long long project_id,
+    const char *event_id, enum onto_kind kind, const struct onto_list *l,
+    int do_fsync, size_t *changes, char *why, size_t whysz)
+{
+	struct buf lines = { 0 };
+	struct apply a;
+	char at[40], lockpath[4096];
+	enum lsh_err e;
+	int fd;
+
+	*changes = 0;
+	if (kind != ONTO_DECLARED && l->n == 0)
+		return LSH_OK;	/* nothing used, nothing to change */
+	lsh_timestamp(at, sizeof(at));
+	memset(&a, 0, sizeof(a));
+	a.changes = &lines;
+	a.at = at;
+	a.event_id = event_id;
+	a.project_id = project_id;
+	fd = lock_ontology(dir, lockpath, sizeof(lockpath));
+	if (fd == -1)
+		return fail_errno(why, whysz, "cannot lock", lockpath);
+	e = apply_locked(st, dir, &a, kind, l, do_fsync, why, whysz);
+	flock(fd, LOCK_UN);
+	close(fd);
+	if (e == LSH_OK)
+		*changes = a.count;
+	cJSON_Delete(a.view);
+	buf_free(&lines);
+	return e;
+}
