@@ -284,35 +284,21 @@ follow_ontology(const struct config *cfg, struct store *st,
     struct request *req, const struct event *ev, enum lsh_family family,
     long long pid)
 {
-	const char *a = canonical(ev);
 	struct onto_list l = { 0 };
-	enum onto_kind kind;
 	cJSON *payload;
 	char why[512];
 	size_t changes;
-	int rc;
+	int kind, rc;
 
-	if (family == LSH_FAM_PROJECTS && (strcmp(a, "PROJECT_CREATED") == 0 ||
-	    strcmp(a, "PROJECT_UPDATED") == 0))
-		kind = ONTO_DECLARED;
-	else if (family == LSH_FAM_ANNOTATIONS && (strcmp(a, "ANNOTATION_CREATED") == 0 ||
-	    strcmp(a, "ANNOTATIONS_CREATED") == 0))
-		kind = ONTO_CREATED;
-	else if (family == LSH_FAM_ANNOTATIONS && strcmp(a, "ANNOTATION_UPDATED") == 0)
-		kind = ONTO_UPDATED;
-	else
-		return;
-	if (pid < 0)
+	kind = ontology_kind(family, canonical(ev));
+	if (kind == -1 || pid < 0)
 		return;
 	payload = cJSON_ParseWithLength(ev->payload.p, ev->payload.len);
 	if (payload == NULL)
 		return;
-	if (kind == ONTO_DECLARED)
-		rc = ontology_declared(cJSON_GetObjectItemCaseSensitive(payload,
-		    "project"), &l);
-	else
-		rc = ontology_used(payload, &l);
-	if (rc == 0 && ontology_apply(st, cfg->data_dir, pid, ev->id, kind, &l,
+	rc = ontology_extract((enum onto_kind)kind, payload, &l);
+	if (rc == 0 && ontology_apply(st, cfg->data_dir, pid, ev->id,
+	    (enum onto_kind)kind, &l,
 	    cfg->fsync, &changes, why, sizeof(why)) != LSH_OK)
 		req_log(req, "ontology of project %lld not updated: %s", pid, why);
 	onto_list_free(&l);

@@ -7,6 +7,7 @@
  * parsed with cJSON; label configs with expat, which refuses external
  * entities and bounds entity expansion.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -545,6 +546,7 @@ struct apply {
 	const char	*at;
 	const char	*event_id;
 	long long	 project_id;
+	int		 dirty;		/* the view changed: write it */
 };
 
 static void
@@ -554,6 +556,7 @@ note(struct apply *a, const char *control, const char *label,
 	change_line(a->changes, a->at, a->event_id, a->project_id, control,
 	    label, change, alias, declared);
 	a->count++;
+	a->dirty = 1;
 }
 
 static void
@@ -564,6 +567,7 @@ apply_declared(struct apply *a, const struct onto_list *l)
 	cJSON *ctl, *decl, *entry;
 	size_t i;
 
+	a->dirty = 1;	/* types and targets may change without labels */
 	cJSON_ArrayForEach(ctl, controls) {
 		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(ctl, "declared")) {
 			v = cJSON_GetObjectItemCaseSensitive(d, "value");
@@ -618,8 +622,10 @@ apply_used(struct apply *a, const struct onto_list *l, enum onto_kind kind)
 			cJSON_AddNumberToObject(used, l->v[i].label, 1);
 			note(a, l->v[i].control, l->v[i].label, "first_used", NULL,
 			    is_declared(ctl, l->v[i].label));
-		} else if (kind == ONTO_CREATED)
+		} else if (kind == ONTO_CREATED) {
 			cJSON_SetNumberValue(cnt, cnt->valuedouble + 1);
+			a->dirty = 1;
+		}
 	}
 }
 
@@ -727,8 +733,8 @@ lock_ontology(const char *dir, char *path, size_t pathsz)
 
 static enum lsh_err
 apply_locked(struct store *st, const char *dir, struct apply *a,
-    enum onto_kind kind, const struct onto_list *l, int do_fsync, char *why,
-    size_t whysz)
+    enum onto_kind kind, const struct onto_list *l, int do_fsync, int record,
+    char *why, size_t whysz)
 {
 	char path[4096], tmp[4096];
 	struct iovec iov[1];
@@ -744,7 +750,7 @@ apply_locked(struct store *st, const char *dir, struct apply *a,
 		apply_declared(a, l);
 	else
 		apply_used(a, l, kind);
-	if (a->count == 0)
+	if (!a->dirty)
 		return LSH_OK;
 	tidy(a->view);
 	if (a->changes->failed) {
@@ -753,6 +759,8 @@ apply_locked(struct store *st, const char *dir, struct apply *a,
 	}
 	if (write_view(tmp, path, a->view, do_fsync) == -1)
 		return fail_errno(why, whysz, "cannot write ontology view", path);
+	if (!record || a->changes->len == 0)
+		return LSH_OK;
 	iov[0].iov_base = a->changes->p;
 	iov[0].iov_len = a->changes->len;
 	return store_append(st, dir, LSH_LOG_ONTOLOGY, iov, 1, do_fsync, why,
@@ -782,12 +790,182 @@ ontology_apply(struct store *st, const char *dir, long long project_id,
 	fd = lock_ontology(dir, lockpath, sizeof(lockpath));
 	if (fd == -1)
 		return fail_errno(why, whysz, "cannot lock", lockpath);
-	e = apply_locked(st, dir, &a, kind, l, do_fsync, why, whysz);
+	e = apply_locked(st, dir, &a, kind, l, do_fsync, 1, why, whysz);
 	flock(fd, LOCK_UN);
 	close(fd);
 	if (e == LSH_OK)
 		*changes = a.count;
 	cJSON_Delete(a.view);
 	buf_free(&lines);
+	return e;
+}
+
+/* --- kinds and rebuilding --------------------------------------------------- */
+
+int
+ontology_kind(enum lsh_family family, const char *action)
+{
+	if (family == LSH_FAM_PROJECTS && (strcmp(action, "PROJECT_CREATED") == 0 ||
+	    strcmp(action, "PROJECT_UPDATED") == 0))
+		return ONTO_DECLARED;
+	if (family == LSH_FAM_ANNOTATIONS && (strcmp(action, "ANNOTATION_CREATED") == 0 ||
+	    strcmp(action, "ANNOTATIONS_CREATED") == 0))
+		return ONTO_CREATED;
+	if (family == LSH_FAM_ANNOTATIONS && strcmp(action, "ANNOTATION_UPDATED") == 0)
+		return ONTO_UPDATED;
+	return -1;
+}
+
+int
+ontology_extract(enum onto_kind kind, const cJSON *payload, struct onto_list *l)
+{
+	if (kind == ONTO_DECLARED)
+		return ontology_declared(cJSON_GetObjectItemCaseSensitive(payload,
+		    "project"), l);
+	return ontology_used(payload, l);
+}
+
+/* One log being replayed: its current line, parsed. */
+struct replay {
+	FILE		*f;
+	char		*line;
+	size_t		 cap;
+	cJSON		*rec;
+	const char	*at;	/* the record's received_at */
+	enum lsh_family	 family;
+};
+
+/* Advance to the next record of the log that parses; rec NULL at EOF. */
+static void
+replay_next(struct replay *r)
+{
+	const cJSON *at;
+
+	cJSON_Delete(r->rec);
+	r->rec = NULL;
+	while (r->f != NULL && getline(&r->line, &r->cap, r->f) != -1) {
+		r->rec = cJSON_Parse(r->line);
+		at = cJSON_GetObjectItemCaseSensitive(r->rec, "received_at");
+		if (cJSON_IsString(at)) {
+			r->at = at->valuestring;
+			return;
+		}
+		cJSON_Delete(r->rec);	/* a torn or foreign line: skip it */
+		r->rec = NULL;
+	}
+}
+
+static void
+replay_open(struct replay *r, const char *dir, enum lsh_family family)
+{
+	char path[4096];
+
+	memset(r, 0, sizeof(*r));
+	r->family = family;
+	snprintf(path, sizeof(path), "%s/%s", dir, store_name((enum lsh_log)family));
+	r->f = fopen(path, "re");
+	replay_next(r);
+}
+
+static void
+replay_close(struct replay *r)
+{
+	cJSON_Delete(r->rec);
+	free(r->line);
+	if (r->f != NULL)
+		fclose(r->f);
+}
+
+/* Apply one logged record, as follow.c did when it arrived. */
+static enum lsh_err
+replay_record(struct store *st, const char *dir, const struct replay *r,
+    int do_fsync, char *why, size_t whysz)
+{
+	const cJSON *action = cJSON_GetObjectItemCaseSensitive(r->rec, "action");
+	const cJSON *pid = cJSON_GetObjectItemCaseSensitive(r->rec, "project_id");
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(r->rec, "id");
+	const cJSON *payload = cJSON_GetObjectItemCaseSensitive(r->rec, "payload");
+	const struct route *route;
+	struct onto_list l = { 0 };
+	struct buf changes = { 0 };
+	struct apply a;
+	enum lsh_err e = LSH_OK;
+	int kind;
+
+	if (!cJSON_IsString(action) || !cJSON_IsNumber(pid) || pid->valuedouble < 0 ||
+	    !cJSON_IsString(id))
+		return LSH_OK;
+	route = route_find(action->valuestring);
+	kind = route ? ontology_kind(r->family, route->canonical) : -1;
+	if (kind == -1 || ontology_extract((enum onto_kind)kind, payload, &l) != 0 ||
+	    (kind != ONTO_DECLARED && l.n == 0)) {
+		onto_list_free(&l);
+		return LSH_OK;
+	}
+	memset(&a, 0, sizeof(a));
+	a.changes = &changes;
+	a.at = r->at;
+	a.event_id = id->valuestring;
+	a.project_id = (long long)pid->valuedouble;
+	e = apply_locked(st, dir, &a, (enum onto_kind)kind, &l, do_fsync, 0, why,
+	    whysz);
+	cJSON_Delete(a.view);
+	buf_free(&changes);
+	onto_list_free(&l);
+	return e;
+}
+
+/* Remove every view, so projects no longer in the logs disappear too. */
+static void
+remove_views(const char *dir)
+{
+	char path[4096];
+	struct dirent *d;
+	DIR *dp;
+
+	snprintf(path, sizeof(path), "%s/ontology", dir);
+	dp = opendir(path);
+	if (dp == NULL)
+		return;
+	while ((d = readdir(dp)) != NULL) {
+		if (d->d_name[0] == '.' || !ends_with(d->d_name, ".json"))
+			continue;
+		snprintf(path, sizeof(path), "%s/ontology/%s", dir, d->d_name);
+		unlink(path);
+	}
+	closedir(dp);
+}
+
+enum lsh_err
+ontology_rebuild(const char *dir, int do_fsync, size_t *events, char *why,
+    size_t whysz)
+{
+	struct replay p, an, *next;
+	struct store st;
+	char lockpath[4096];
+	enum lsh_err e = LSH_OK;
+	int fd;
+
+	*events = 0;
+	fd = lock_ontology(dir, lockpath, sizeof(lockpath));
+	if (fd == -1)
+		return fail_errno(why, whysz, "cannot lock", lockpath);
+	store_init(&st);
+	remove_views(dir);
+	replay_open(&p, dir, LSH_FAM_PROJECTS);
+	replay_open(&an, dir, LSH_FAM_ANNOTATIONS);
+	while (e == LSH_OK && (p.rec != NULL || an.rec != NULL)) {
+		/* received_at sorts as text; on a tie the project goes first */
+		next = an.rec == NULL || (p.rec != NULL && strcmp(p.at, an.at) <= 0) ?
+		    &p : &an;
+		e = replay_record(&st, dir, next, do_fsync, why, whysz);
+		(*events)++;
+		replay_next(next);
+	}
+	replay_close(&p);
+	replay_close(&an);
+	store_close(&st);
+	flock(fd, LOCK_UN);
+	close(fd);
 	return e;
 }

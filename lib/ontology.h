@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 
 #include "err.h"
+#include "route.h"
 #include "store.h"
 
 #define LSH_MAX_LABEL_CONFIG	(1 << 20)	/* far above real configs */
@@ -60,6 +61,26 @@ enum lsh_err ontology_apply(struct store *, const char *dir,
     long long project_id, const char *event_id, enum onto_kind,
     const struct onto_list *, int do_fsync, size_t *changes, char *why,
     size_t whysz);
+
+/*
+ * The change an event of a family makes (canonical action name), or -1
+ * when it makes none: PROJECT_CREATED and PROJECT_UPDATED declare,
+ * ANNOTATION_CREATED and ANNOTATIONS_CREATED use (counted),
+ * ANNOTATION_UPDATED uses (first uses only).
+ */
+int ontology_kind(enum lsh_family family, const char *action);
+
+/* ontology_declared or ontology_used on a payload, by kind. */
+int ontology_extract(enum onto_kind, const cJSON *payload, struct onto_list *);
+
+/*
+ * Rebuild every view of <dir>/ontology/ from projects.jsonl and
+ * annotations.jsonl alone, replaying their records in received_at order
+ * under the ontology lock (ontology.jsonl is left as it is).  Unparsable
+ * lines are skipped.  *events gets the number of records replayed.
+ */
+enum lsh_err ontology_rebuild(const char *dir, int do_fsync, size_t *events,
+    char *why, size_t whysz);
 
 void onto_list_free(struct onto_list *);
 
