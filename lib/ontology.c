@@ -196,6 +196,7 @@ struct frame {
 	char	*name;
 	char	*target;
 	char	*value;
+	char	*alias;
 };
 
 struct xml_state {
@@ -221,12 +222,14 @@ is_label_tag(const char *tag)
 	return strcmp(tag, "Label") == 0 || strcmp(tag, "Choice") == 0;
 }
 
-/* A <Label> or <Choice>: filed under the nearest named ancestor. */
+/* A <Label> or <Choice>: filed under the nearest named ancestor.  In a
+ * taxonomy the label is the path of values, and the alias the path as
+ * Label Studio stores it (each step's alias where it has one). */
 static void
 add_declared(struct xml_state *x, const char *value, const char *alias)
 {
-	struct buf path = { 0 };
-	int i, ctl = -1;
+	struct buf path = { 0 }, apath = { 0 };
+	int i, ctl = -1, aliased = alias != NULL;
 
 	for (i = x->depth - 1; i >= 0; i--) {
 		if (!is_label_tag(x->stack[i].tag) && x->stack[i].name != NULL) {
@@ -242,13 +245,21 @@ add_declared(struct xml_state *x, const char *value, const char *alias)
 			continue;
 		buf_puts(&path, x->stack[i].value);
 		buf_putc(&path, '/');
+		buf_puts(&apath, x->stack[i].alias ? x->stack[i].alias :
+		    x->stack[i].value);
+		buf_putc(&apath, '/');
+		aliased |= x->stack[i].alias != NULL;
 	}
 	buf_puts(&path, value);
 	buf_putc(&path, '\0');
-	if (path.failed || list_add(x->out, x->stack[ctl].name,
-	    x->stack[ctl].tag, x->stack[ctl].target, path.p, alias) == -1)
+	buf_puts(&apath, alias ? alias : value);
+	buf_putc(&apath, '\0');
+	if (path.failed || apath.failed || list_add(x->out, x->stack[ctl].name,
+	    x->stack[ctl].tag, x->stack[ctl].target, path.p,
+	    aliased ? apath.p : NULL) == -1)
 		x->failed = 1;
 	buf_free(&path);
+	buf_free(&apath);
 }
 
 static void XMLCALL
@@ -271,6 +282,7 @@ xml_start(void *ud, const XML_Char *tag, const XML_Char **atts)
 	f->name = dup_or_null(attr(atts, "name"));
 	f->target = dup_or_null(attr(atts, "toName"));
 	f->value = dup_or_null(attr(atts, "value"));
+	f->alias = dup_or_null(attr(atts, "alias"));
 	if (f->tag == NULL)
 		x->failed = 1;
 }
@@ -282,6 +294,7 @@ frame_free(struct frame *f)
 	free(f->name);
 	free(f->target);
 	free(f->value);
+	free(f->alias);
 	memset(f, 0, sizeof(*f));
 }
 

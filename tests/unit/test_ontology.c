@@ -55,7 +55,7 @@ test_declared(void)
 	    "value=\\\"Bacteria\\\"><Choice value=\\\"Cocci\\\" alias=\\\"co\\\"/>"
 	    "</Choice></Taxonomy></View>\"}", got, sizeof(got));
 	CHECK_STR(got, "tax|Taxonomy|t|Archaea|-;tax|Taxonomy|t|Bacteria|-;"
-	    "tax|Taxonomy|t|Bacteria/Cocci|co;", "nested taxonomy choices as paths");
+	    "tax|Taxonomy|t|Bacteria/Cocci|Bacteria/co;", "nested taxonomy choices as paths");
 	CHECK(declared("{\"label_config\":\"<View><Labels\", \"parsed_label_config\":"
 	    "{\"ner\":{\"type\":\"Labels\",\"to_name\":[\"text\"],\"labels\":[\"PER\","
 	    "\"ORG\"],\"labels_attrs\":{\"ORG\":{\"alias\":\"O\"}}}}}", got,

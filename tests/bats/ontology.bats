@@ -1,0 +1,115 @@
+#!/usr/bin/env bats
+# ontology.bats: the label ontology kept from project and annotation
+# events: ontology/<project>.json views and the ontology.jsonl changes.
+load helpers
+
+setup() { setup_data; }
+
+ONTO=$FIXTURES/ontology
+
+view() { jq -c "$1" "$DATA/ontology/$2.json"; }
+
+# changes FILTER: the ontology.jsonl records as compact [control,label,change].
+changes() {
+	jq -c "[.control, .label, .change${1:-}]" "$DATA/ontology.jsonl"
+}
+
+@test "ontology: a project's label config declares its controls and labels" {
+	run_cgi_file projects "$ONTO/PROJECT_UPDATED.json"
+	assert_http 200 .status ok
+	run view '.controls | map_values({type, target, declared})' 41
+	assert_output '{"box":{"type":"RectangleLabels","target":"img","declared":[{"value":"Airplane"},{"value":"Car","alias":"C"}]},"kind":{"type":"Taxonomy","target":"img","declared":[{"value":"Vehicle"},{"value":"Vehicle/Air","alias":"Vehicle/air"},{"value":"Vehicle/Land"}]},"quality":{"type":"Choices","target":"img","declared":[{"value":"Bad"},{"value":"Good"}]}}'
+	run changes
+	[ "${#lines[@]}" -eq 7 ]
+	id=$(records projects.jsonl | head -n 1 | jq -r .id)
+	run jq -r .event_id "$DATA/ontology.jsonl"
+	[ "$(printf '%s\n' "${lines[@]}" | sort -u)" = "$id" ]
+	run jq -c 'select(.label == "Car") | [.change, .alias, .project_id]' "$DATA/ontology.jsonl"
+	assert_output '["declared","C",41]'
+}
+
+@test "ontology: annotations record first uses, counts and labels used but not declared" {
+	run_cgi_file projects "$ONTO/PROJECT_UPDATED.json"
+	run_cgi_file annotations "$ONTO/ANNOTATION_CREATED.json"
+	assert_http 200 .status ok
+	run changes ',.declared'
+	assert_line '["box","C","first_used",true]'
+	assert_line '["box","Boat","first_used",false]'
+	assert_line '["quality","Good","first_used",true]'
+	assert_line '["kind","Vehicle/air","first_used",true]'
+	run view '.controls.box | [.used, .undeclared]' 41
+	assert_output '[{"Boat":1,"C":1},["Boat"]]'
+	# the same annotation again: counted, no new change
+	n=$(wc -l < "$DATA/ontology.jsonl")
+	run_cgi_file annotations "$ONTO/ANNOTATION_CREATED.json" HTTP_WEBHOOK_ID=msg-2
+	[ "$(wc -l < "$DATA/ontology.jsonl")" -eq "$n" ]
+	run view '.controls.box.used' 41
+	assert_output '{"Boat":2,"C":2}'
+	run view '.controls.kind.undeclared' 41
+	assert_output '[]'
+}
+
+@test "ontology: a label removed from the config is a change; its uses stay" {
+	run_cgi_file projects "$ONTO/PROJECT_UPDATED.json"
+	run_cgi_file annotations "$ONTO/ANNOTATION_CREATED.json"
+	body=$(jq -c '.project.label_config |= sub("<Label value=\"Car\" alias=\"C\"/>"; "")' \
+	    "$ONTO/PROJECT_UPDATED.json")
+	run_cgi projects "$body"
+	assert_http 200 .status ok
+	run jq -c 'select(.change == "removed") | [.control, .label]' "$DATA/ontology.jsonl"
+	assert_output '["box","Car"]'
+	run view '.controls.box | [.declared, .used.C, .undeclared]' 41
+	assert_output '[[{"value":"Airplane"}],1,["Boat","C"]]'
+}
+
+@test "ontology: the docs fixtures give the labels Label Studio put in them" {
+	for f in PROJECT_UPDATED ANNOTATION_CREATED ANNOTATION_UPDATED; do
+		h=projects
+		[[ $f == ANNOTATION* ]] && h=annotations
+		run_cgi_file "$h" "$LSDOCS/$f.json"
+		assert_http 200 .status ok
+	done
+	run view '.controls.label.declared | map(.value)' 1
+	assert_output '["Airplane","Car"]'
+	run jq -c 'select(.change == "first_used") | [.project_id, .control, .label]' \
+	    "$DATA/ontology.jsonl"
+	assert_line '[2,"answer","Answer"]'
+}
+
+@test "ontology: rejected and ignored events change nothing" {
+	run_cgi_file projects "$ONTO/PROJECT_UPDATED.json" HTTP_AUTHORIZATION="Bearer wrong-secret-0123456789"
+	assert_http 401
+	run_cgi_file tasks "$ONTO/PROJECT_UPDATED.json"
+	assert_http 202
+	run_cgi_file annotations "$ONTO/PROJECT_UPDATED.json"
+	assert_http 202
+	[ ! -e "$DATA/ontology" ] && [ ! -e "$DATA/ontology.jsonl" ]
+}
+
+@test "ontology: concurrent handlers never lose or repeat a change" {
+	local i
+	run_cgi_file projects "$ONTO/PROJECT_UPDATED.json"
+	for i in $(seq 1 24); do
+		jq -c --arg u "U$i" --arg s "S$((i % 3))" \
+		    '.annotation.id = 1000 + ($u[1:] | tonumber) |
+		     .annotation.result = [{"from_name":"box","type":"rectanglelabels",
+		       "value":{"rectanglelabels":[$u, $s, "Airplane"]}}]' \
+		    "$ONTO/ANNOTATION_CREATED.json" > "$BATS_TEST_TMPDIR/a$i.json"
+	done
+	for i in $(seq 1 24); do
+		(printf '' ; env -i PATH="$PATH" REQUEST_METHOD=POST \
+		    CONTENT_LENGTH=$(wc -c < "$BATS_TEST_TMPDIR/a$i.json") \
+		    HTTP_AUTHORIZATION="Bearer $SECRET" LSHOOK_SECRET="$SECRET" \
+		    LSHOOK_DATA_DIR="$DATA" "$HOOKS/annotations.fcgi" \
+		    < "$BATS_TEST_TMPDIR/a$i.json" > "$BATS_TEST_TMPDIR/out$i") &
+	done
+	wait
+	[ "$(grep -l '^Status: 200' "$BATS_TEST_TMPDIR"/out* | wc -l)" -eq 24 ]
+	run jq -r 'select(.change == "first_used") | .label' "$DATA/ontology.jsonl"
+	[ "${#lines[@]}" -eq 28 ]	# U1..U24, S0..S2, Airplane
+	[ "$(printf '%s\n' "${lines[@]}" | sort -u | wc -l)" -eq 28 ]
+	run view '[.controls.box.used[]] | add' 41
+	assert_output 72
+	run view '.controls.box.used | [.Airplane, .S0, .S1, .S2]' 41
+	assert_output '[24,8,8,8]'
+}
