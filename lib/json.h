@@ -9,11 +9,12 @@
 
 /*
  * Nesting limit of a body.  The log record adds a level, and jq 1.6
- * (Debian 12) refuses records somewhere past 250 levels, so the limit
- * keeps every record readable with jq, Python (about 990) and cJSON
- * (1000), far above anything Label Studio sends.
+ * (Debian 12) reads at most 128 levels of objects (its parser counts 256
+ * units, two per object), so the limit keeps every record readable with
+ * jq, Python (about 990) and cJSON (1000), and lies far above anything
+ * Label Studio sends.
  */
-#define LSH_JSON_MAX_DEPTH 200
+#define LSH_JSON_MAX_DEPTH 100
 
 /* A slice of the scanned input: raw token bytes, quotes included. */
 struct span {

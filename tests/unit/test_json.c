@@ -106,7 +106,7 @@ test_depth(void)
 
 	n = nested(deep, LSH_JSON_MAX_DEPTH);
 	CHECK(scan(deep, n, out, sizeof(out), &ev) == LSH_OK,
-	    "nesting at the limit (200) is accepted");
+	    "nesting at the limit (100) is accepted");
 	json_event_free(&ev);
 	n = nested(deep, LSH_JSON_MAX_DEPTH + 1);
 	CHECK(scan(deep, n, out, sizeof(out), &ev) == LSH_E_JSON &&
