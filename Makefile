@@ -37,10 +37,17 @@ HANDLERS	= tasks annotations projects training
 HANDLER_BINS	= $(HANDLERS:%=www/hooks/%.fcgi)
 BUNDLE_BINS	= $(HANDLERS:%=$(B)/bundle/%.fcgi)
 BUNDLE		= dist/lshook-$(VERSION)-linux-$(shell uname -m).tar.gz
+CLI_SRC		= $(wildcard cli/*.c)
+CLI_OBJ		= $(CLI_SRC:cli/%.c=$(B)/cli/%.o)
+CLI_BIN		= bin/lshook
+FUZZ_TARGETS	= $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_REPLAYS	= $(FUZZ_TARGETS:%=$(B)/fuzz/replay-%)
+FUZZ_TIME	?= 600
+CLANG		?= clang
 UNIT_SRC	= $(wildcard tests/unit/test_*.c)
 UNIT_BINS	= $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-all: $(HANDLER_BINS)
+all: $(HANDLER_BINS) $(CLI_BIN)
 
 # Objects are rebuilt whenever the flags change (SANITIZE=1 and back).
 $(B)/flags: FORCE
@@ -56,6 +63,10 @@ $(B)/handlers/%.o: handlers/%.c lib/*.h $(B)/flags
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+$(B)/cli/%.o: cli/%.c cli/*.h lib/*.h $(B)/flags
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Icli -c -o $@ $<
+
 $(LIB_A): $(LIB_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $(LIB_OBJ)
@@ -63,6 +74,10 @@ $(LIB_A): $(LIB_OBJ)
 www/hooks/%.fcgi: $(B)/handlers/%.o $(LIB_A)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB_A) $(LIBS)
+
+$(CLI_BIN): $(CLI_OBJ) $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(LIB_A) $(LIBS)
 
 # Bundle handlers run where the -dev packages and shared libraries are
 # missing: libfcgi, libsodium and libexpat linked statically, libcjson (no static
@@ -82,6 +97,35 @@ $(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB_A)
 	$(CC) $(ALL_CFLAGS) -Wno-discarded-qualifiers -Itests/unit $(ALL_LDFLAGS) \
 	    -o $@ $< $(LIB_A) $(LIBS)
 
+# Fuzz targets: replayed over their corpora by gcc in `make check`, run
+# with libFuzzer (clang, ASan, UBSan) for FUZZ_TIME seconds each by
+# `make fuzz`; new corpus entries land in fuzz/corpus/<target>/.
+$(B)/fuzz/replay-%: fuzz/fuzz_%.c fuzz/util.c fuzz/replay.c fuzz/fuzz.h $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Wno-discarded-qualifiers -Ifuzz $(ALL_LDFLAGS) -o $@ \
+	    $< fuzz/util.c fuzz/replay.c $(LIB_A) $(LIBS)
+
+FUZZ_CFLAGS	= -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
+		  -std=c11 -D_GNU_SOURCE -DLSHOOK_VERSION=\"$(VERSION)\" -Ilib $(PKG_CFLAGS)
+$(B)/fuzz-clang/lib/%.o: lib/%.c lib/*.h
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(B)/fuzz-clang/fuzz-%: fuzz/fuzz_%.c fuzz/util.c fuzz/fuzz.h $(LIB_SRC:lib/%.c=$(B)/fuzz-clang/lib/%.o)
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Wno-incompatible-pointer-types-discards-qualifiers \
+	    -Ifuzz -o $@ $< fuzz/util.c $(LIB_SRC:lib/%.c=$(B)/fuzz-clang/lib/%.o) $(LIBS)
+
+fuzz-replay: $(FUZZ_REPLAYS)
+
+fuzz: $(FUZZ_TARGETS:%=$(B)/fuzz-clang/fuzz-%)
+	@for t in $(FUZZ_TARGETS); do \
+	    mkdir -p fuzz/corpus/$$t $(B)/fuzz-clang/crashes; \
+	    echo "== fuzz $$t for $(FUZZ_TIME) s"; \
+	    $(B)/fuzz-clang/fuzz-$$t -max_total_time=$(FUZZ_TIME) -max_len=65536 \
+	        -artifact_prefix=$(B)/fuzz-clang/crashes/$$t- fuzz/corpus/$$t \
+	        2>&1 | tail -n 3 || exit 1; \
+	done
+
 # Installs missing Debian packages as root, or prints the apt-get line.
 deps:
 	@scripts/deps.sh
@@ -89,11 +133,11 @@ deps:
 unit: $(UNIT_BINS)
 
 check: deps
-	@$(MAKE) --no-print-directory all unit
+	@$(MAKE) --no-print-directory all unit fuzz-replay
 	@tests/run
 
 check-valgrind: deps
-	@$(MAKE) --no-print-directory all unit
+	@$(MAKE) --no-print-directory all unit fuzz-replay
 	@VALGRIND=1 tests/run
 
 run: deps
@@ -104,19 +148,21 @@ stop:
 	@scripts/run.sh stop
 
 install: all
-	install -d $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR)
+	install -d $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(BINDIR)
 	install -m 0755 $(HANDLER_BINS) $(DESTDIR)$(LIBEXECDIR)/
+	install -m 0755 $(CLI_BIN) $(DESTDIR)$(BINDIR)/
 	install -m 0644 README.md LICENSE docs/ARCHITECTURE.md $(DESTDIR)$(DOCDIR)/
 
 uninstall:
 	rm -f $(HANDLERS:%=$(DESTDIR)$(LIBEXECDIR)/%.fcgi)
+	rm -f $(DESTDIR)$(BINDIR)/lshook
 	rm -f $(DESTDIR)$(DOCDIR)/README.md $(DESTDIR)$(DOCDIR)/LICENSE \
 	    $(DESTDIR)$(DOCDIR)/ARCHITECTURE.md
 	-rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR)
 
 clean:
-	rm -rf $(B) dist $(HANDLER_BINS)
+	rm -rf $(B) dist bin $(HANDLER_BINS)
 
 FORCE:
 .SECONDARY: $(HANDLERS:%=$(B)/handlers/%.o)
-.PHONY: all bundle deps unit check check-valgrind run stop install uninstall clean FORCE
+.PHONY: all bundle deps unit fuzz fuzz-replay check check-valgrind run stop install uninstall clean FORCE

@@ -184,17 +184,59 @@ utf8_len(const unsigned char *p, size_t avail)
 }
 
 static int
-is_hex(char c)
+hex_value(char c)
 {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-	    (c >= 'A' && c <= 'F');
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* The 4 hex digits of a \u escape at s->pos (after the 'u'), or -1. */
+static long
+scan_u4(struct scanner *s)
+{
+	long v = 0;
+	int i, h;
+
+	for (i = 0; i < 4; i++, s->pos++) {
+		if (s->pos >= s->n || (h = hex_value(s->in[s->pos])) < 0)
+			return -1;
+		v = v * 16 + h;
+	}
+	return v;
+}
+
+/*
+ * A \u escape must not leave half a UTF-16 surrogate pair: cJSON, jq and
+ * Python's strict readers refuse one, and the log must stay readable.
+ */
+static int
+scan_unicode(struct scanner *s)
+{
+	long v = scan_u4(s), lo;
+
+	if (v < 0)
+		return fail(s, "bad \\u escape");
+	if (v >= 0xdc00 && v <= 0xdfff)
+		return fail(s, "lone surrogate in \\u escape");
+	if (v < 0xd800 || v > 0xdbff)
+		return 0;
+	if (s->n - s->pos < 2 || s->in[s->pos] != '\\' || s->in[s->pos + 1] != 'u')
+		return fail(s, "lone surrogate in \\u escape");
+	s->pos += 2;
+	lo = scan_u4(s);
+	if (lo < 0xdc00 || lo > 0xdfff)
+		return fail(s, "lone surrogate in \\u escape");
+	return 0;
 }
 
 static int
 scan_escape(struct scanner *s)
 {
-	int i;
-
 	if (s->pos >= s->n)
 		return fail(s, "unterminated string");
 	switch (s->in[s->pos]) {
@@ -204,10 +246,7 @@ scan_escape(struct scanner *s)
 		return 0;
 	case 'u':
 		s->pos++;
-		for (i = 0; i < 4; i++, s->pos++)
-			if (s->pos >= s->n || !is_hex(s->in[s->pos]))
-				return fail(s, "bad \\u escape");
-		return 0;
+		return scan_unicode(s);
 	default:
 		return fail(s, "bad escape");
 	}

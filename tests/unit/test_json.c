@@ -58,6 +58,11 @@ test_validity(void)
 		{ "{\"a\":\"\xe2\x82\"}", LSH_E_JSON },		/* truncated */
 		{ "{\"a\":1\f}", LSH_E_JSON },			/* not JSON space */
 		{ "{\"a\":\"unterminated}", LSH_E_JSON },
+		{ "{\"a\":\"\\ud83d\\ude00\\uD83D\\uDE00\"}", LSH_OK },
+		{ "{\"a\":\"\\ud83d/\\ude00\"}", LSH_E_JSON },	/* lone high */
+		{ "{\"a\":\"\\ude00\"}", LSH_E_JSON },		/* lone low */
+		{ "{\"a\":\"\\ud83d\\u0041\"}", LSH_E_JSON },	/* high + not low */
+		{ "{\"a\":\"\\ud83d\"}", LSH_E_JSON },		/* high at the end */
 	};
 	char out[256], name[128];
 	struct json_event ev;

@@ -1,0 +1,41 @@
+/* fuzz_event.c: envelope and routing: a body becomes one valid record. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "event.h"
+#include "fuzz.h"
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *body = fuzz_cstr(data, size), *line, *nl;
+	struct iovec iov[3];
+	struct event ev;
+	cJSON *rec;
+	size_t n;
+
+	if (event_parse(&ev, body, size, NULL) == LSH_OK &&
+	    event_record(&ev, ev.route ? family_name(ev.route->family) : NULL,
+	    "tasks", ev.route ? NULL : "unknown action", iov) == LSH_OK) {
+		n = iov[0].iov_len + iov[1].iov_len + iov[2].iov_len;
+		line = malloc(n + 1);
+		memcpy(line, iov[0].iov_base, iov[0].iov_len);
+		memcpy(line + iov[0].iov_len, iov[1].iov_base, iov[1].iov_len);
+		memcpy(line + iov[0].iov_len + iov[1].iov_len, iov[2].iov_base, 2);
+		line[n] = '\0';
+		/* one line, ending in its only newline, and valid JSON */
+		nl = memchr(line, '\n', n);
+		if (nl != line + n - 1)
+			abort();
+		rec = cJSON_ParseWithLength(line, n);
+		if (rec == NULL)
+			abort();
+		cJSON_Delete(rec);
+		free(line);
+	}
+	event_free(&ev);
+	free(body);
+	return 0;
+}

@@ -1,0 +1,57 @@
+/*
+ * fuzz_redact.c: the scanner's compaction and redaction.  Properties: its
+ * output is valid JSON, scanning the output again changes nothing, and a
+ * project secret never survives.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "fuzz.h"
+#include "json.h"
+
+static void
+check_redacted(const cJSON *root)
+{
+	static const char *const keys[] = { "token", "task_data_login",
+	    "task_data_password" };
+	const cJSON *project = cJSON_GetObjectItemCaseSensitive(root, "project");
+	const cJSON *v;
+	size_t i;
+
+	if (!cJSON_IsObject(project))
+		return;
+	for (i = 0; i < 3; i++) {
+		cJSON_ArrayForEach(v, project) {
+			if (v->string == NULL || strcmp(v->string, keys[i]) != 0)
+				continue;
+			if (!cJSON_IsString(v) || strcmp(v->valuestring, "[redacted]") != 0)
+				abort();
+		}
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct buf a = { 0 }, b = { 0 };
+	struct json_event ev, ev2;
+	cJSON *root;
+
+	if (json_scan((const char *)data, size, &a, &ev) == LSH_OK) {
+		root = cJSON_ParseWithLength(a.p, a.len);
+		if (root == NULL)
+			abort();
+		check_redacted(root);
+		cJSON_Delete(root);
+		if (json_scan(a.p, a.len, &b, &ev2) != LSH_OK || b.len != a.len ||
+		    memcmp(a.p, b.p, a.len) != 0)
+			abort();
+		json_event_free(&ev2);
+	}
+	json_event_free(&ev);
+	buf_free(&a);
+	buf_free(&b);
+	return 0;
+}

@@ -1,0 +1,34 @@
+/* util.c: small helpers shared by the fuzz targets. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz.h"
+
+char *
+fuzz_cstr(const uint8_t *data, size_t size)
+{
+	char *s = malloc(size + 1);
+
+	if (s == NULL)
+		abort();
+	memcpy(s, data, size);
+	s[size] = '\0';
+	return s;
+}
+
+size_t
+fuzz_fields(char *copy, size_t size, const char **fields, size_t n)
+{
+	size_t i = 0, start = 0, k;
+
+	for (k = 0; k <= size && i < n; k++) {
+		if (k == size || copy[k] == '\0') {
+			copy[k] = '\0';
+			fields[i++] = copy + start;
+			start = k + 1;
+		}
+	}
+	while (i < n)
+		fields[i++] = NULL;
+	return n;
+}
