@@ -34,7 +34,7 @@ static const char *const known_keys[] = {
 	"LSHOOK_HMAC_HEADER", "LSHOOK_TOLERANCE", "LSHOOK_MAX_BODY",
 	"LSHOOK_FSYNC", "LSHOOK_MODEL_VERSION", "LSHOOK_CLOCK",
 	"LSHOOK_TRAIN_EVERY", "LSHOOK_COMMAND_TIMEOUT", "LSHOOK_COMMAND_MAX",
-	NULL
+	"LSHOOK_DEDUP_WINDOW", "LSHOOK_DEDUP_SLOTS", NULL
 };
 
 /* What LSHOOK_ON_<KEY> may name besides the actions of the route table. */
@@ -692,6 +692,17 @@ load_number(struct config *c, const struct sources *s, const char *key,
 }
 
 static void
+load_dedup(struct config *c, const struct sources *s)
+{
+	long slots;
+
+	load_number(c, s, "LSHOOK_DEDUP_WINDOW", &c->dedup_window, 86400, 0,
+	    30L * 86400);
+	load_number(c, s, "LSHOOK_DEDUP_SLOTS", &slots, 65536, 1024, 1L << 24);
+	c->dedup_slots = (unsigned long)slots;
+}
+
+static void
 load_jobs(struct config *c, const struct sources *s)
 {
 	load_number(c, s, "LSHOOK_TRAIN_EVERY", &c->train_every, 0, 0, 1000000);
@@ -754,6 +765,7 @@ config_build(struct config *c, char **params, char **env)
 	load_limits(c, &s);
 	load_model_version(c, &s);
 	load_jobs(c, &s);
+	load_dedup(c, &s);
 	if (c->err == LSH_OK)
 		check_auth(c);
 	if (c->err == LSH_OK && (c->data_dir == NULL || c->model_version == NULL ||

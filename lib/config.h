@@ -56,6 +56,8 @@ struct config {
 	size_t		 max_body;
 	int		 fsync;		/* 1: fsync every event */
 	char		*model_version;
+	long		 dedup_window;	/* seconds a delivery id is remembered; 0 off */
+	unsigned long	 dedup_slots;	/* size of the table of seen ids */
 	long		 train_every;	/* TRAIN_REQUESTED every N annotations; 0 off */
 	struct command	 commands[LSH_MAX_COMMANDS];
 	size_t		 ncommands;

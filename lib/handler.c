@@ -23,6 +23,7 @@
 #include "auth.h"
 #include "follow.h"
 #include "handler.h"
+#include "seen.h"
 
 extern char **environ;
 
@@ -201,6 +202,59 @@ answer_stored(struct lsh_ctx *c, const struct event *ev, const char *reason)
 	buf_free(&b);
 }
 
+/*
+ * Whether deliveries of this event are told apart by their id.  An event
+ * sent with send_payload=false is exactly {"action": "..."}: every one of
+ * its kind has the same body hash, so without a webhook-id it is not
+ * deduplicated (two saves in a row are two events).
+ */
+static int
+dedup_applies(const struct lsh_ctx *c, const struct event *ev)
+{
+	if (c->cfg->dedup_window <= 0)
+		return 0;
+	if (req_param(&c->req, "HTTP_WEBHOOK_ID") != NULL)
+		return 1;
+	return ev->payload.len != strlen("{\"action\":}") + ev->json.action.len;
+}
+
+static void
+answer_duplicate(struct lsh_ctx *c, const struct event *ev)
+{
+	struct buf b = { 0 };
+
+	buf_printf(&b, "{\"status\":\"duplicate\",\"id\":\"%s\"}", ev->id);
+	if (b.failed)
+		lsh_fail(c, LSH_E_NOMEM, NULL);
+	else
+		req_respond(&c->req, 200, NULL, b.p);
+	buf_free(&b);
+}
+
+/* Append under the seen-ids lock, so a repeated delivery is not stored. */
+static enum lsh_err
+append_once(struct lsh_ctx *c, enum lsh_log log, struct iovec *iov, int *dup,
+    char *why, size_t whysz)
+{
+	struct seen seen;
+	enum lsh_err e;
+
+	*dup = 0;
+	if (!dedup_applies(c, &c->ev))
+		return store_append(c->store, c->cfg->data_dir, log, iov, 3,
+		    c->cfg->fsync, why, whysz);
+	e = seen_check(&seen, c->cfg->data_dir, c->cfg->dedup_slots,
+	    c->cfg->dedup_window, c->cfg->clock ? c->cfg->clock :
+	    (long long)time(NULL), c->ev.id, dup, why, whysz);
+	if (e != LSH_OK)
+		return e;
+	if (!*dup)
+		e = store_append(c->store, c->cfg->data_dir, log, iov, 3,
+		    c->cfg->fsync, why, whysz);
+	seen_done(&seen, !*dup && e == LSH_OK);
+	return e;
+}
+
 void
 lsh_record(struct lsh_ctx *c, enum lsh_log log, const char *reason)
 {
@@ -209,6 +263,7 @@ lsh_record(struct lsh_ctx *c, enum lsh_log log, const char *reason)
 	const char *family;
 	char why[512];
 	enum lsh_err e;
+	int dup;
 
 	if (data_dir_exposed(c)) {
 		snprintf(why, sizeof(why), "LSHOOK_DATA_DIR '%s' is inside the "
@@ -222,10 +277,13 @@ lsh_record(struct lsh_ctx *c, enum lsh_log log, const char *reason)
 		family = ev->route ? family_name(ev->route->family) : NULL;
 	e = event_record(ev, family, family_name(c->family), reason, iov);
 	if (e == LSH_OK)
-		e = store_append(c->store, c->cfg->data_dir, log, iov, 3,
-		    c->cfg->fsync, why, sizeof(why));
+		e = append_once(c, log, iov, &dup, why, sizeof(why));
 	if (e != LSH_OK) {
 		lsh_fail(c, e, e == LSH_E_NOMEM ? NULL : why);
+		return;
+	}
+	if (dup) {
+		answer_duplicate(c, ev);
 		return;
 	}
 	c->recorded = reason == NULL;

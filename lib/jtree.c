@@ -33,7 +33,7 @@ struct parser {
 	size_t		  pos;
 	struct jtree	 *t;
 	int		  maxdepth;
-	struct jnode	**stack;	/* kids of the containers being parsed */
+	struct jnode	**stack;	/* kids of the open containers */
 	size_t		  sn;
 	size_t		  scap;
 	int		  nomem;
@@ -238,7 +238,8 @@ scan_number(struct parser *p)
 	}
 	if (p->pos < p->n && (p->in[p->pos] == 'e' || p->in[p->pos] == 'E')) {
 		p->pos++;
-		if (p->pos < p->n && (p->in[p->pos] == '+' || p->in[p->pos] == '-'))
+		if (p->pos < p->n &&
+		    (p->in[p->pos] == '+' || p->in[p->pos] == '-'))
 			p->pos++;
 		if (skip_digits(p) == 0)
 			return fail(p, "bad number");
@@ -294,7 +295,7 @@ hex4(const char *s)
 	return v;
 }
 
-/* The code point of the \u escape at s[*i] ("XXXX" after "\u"), pairs joined. */
+/* The code point of the \u escape whose hex digits start at s[*i]. */
 static unsigned long
 decode_u(const char *s, size_t n, size_t *i)
 {
@@ -524,7 +525,8 @@ parse_value(struct parser *p, int depth, int build, struct jnode **out)
 {
 	struct jnode *n;
 	size_t start = p->pos, base = p->sn;
-	int expand = build && (p->maxdepth == JTREE_FULL || depth < p->maxdepth);
+	int expand = build &&
+	    (p->maxdepth == JTREE_FULL || depth < p->maxdepth);
 	enum jtype type;
 
 	*out = NULL;

@@ -33,24 +33,24 @@ enum jtype {
  */
 struct jnode {
 	enum jtype	  type;
-	const char	 *tok;		/* the value's bytes as written; for a */
-	size_t		  toklen;	/* container, all of its text */
-	const char	 *key;		/* a member: its key token, quotes */
-	size_t		  keylen;	/* included; NULL for an item or root */
-	const char	 *name;		/* the key decoded (not NUL-terminated) */
+	const char	 *tok;		/* the bytes as written (a container: */
+	size_t		  toklen;	/* all its text) */
+	const char	 *key;		/* a member's key token, quotes */
+	size_t		  keylen;	/* included; NULL: item or root */
+	const char	 *name;		/* the key decoded (no NUL) */
 	size_t		  namelen;
-	struct jnode	**kids;		/* members or items, in input order */
+	struct jnode	**kids;		/* members or items, input order */
 	size_t		  nkids;
-	int		  folded;	/* a container below maxdepth: no kids */
+	int		  folded;	/* below maxdepth: no kids */
 };
 
 struct jchunk;
 
 struct jtree {
 	struct jnode	*root;
-	const char	*err;		/* on LSH_E_JSON: what was wrong ... */
-	size_t		 err_off;	/* ... and at which byte */
-	struct jchunk	*chunks;	/* the arena holding the nodes */
+	const char	*err;		/* on LSH_E_JSON: what and ... */
+	size_t		 err_off;	/* ... at which byte */
+	struct jchunk	*chunks;	/* the arena of the nodes */
 };
 
 /*

@@ -87,7 +87,9 @@ make_room(struct logread *lr)
 	char *p;
 
 	/* Never more than a longest line and one read. */
-	limit = lr->max_line < SIZE_MAX / 2 ? lr->max_line + READ_MIN : SIZE_MAX / 2;
+	limit = SIZE_MAX / 2;
+	if (lr->max_line < limit)
+		limit = lr->max_line + READ_MIN;
 	if (used > lr->cap / 2 && lr->cap < limit) {
 		cap = lr->cap < limit / 2 ? lr->cap * 2 : limit;
 		p = realloc(lr->buf, cap);
@@ -137,8 +139,8 @@ take(struct logread *lr, size_t n, int newline, const char **line,
 	lr->torn = !newline;
 	lr->overlong = 0;
 	if (overlong) {
-		snprintf(why, sizeof(why), "skipped a line longer than %zu bytes",
-		    lr->max_line);
+		snprintf(why, sizeof(why),
+		    "skipped a line longer than %zu bytes", lr->max_line);
 		report(lr, why);
 		return 0;
 	}
@@ -254,7 +256,9 @@ logread_next(struct logread *lr, struct logrec **out)
 		if (r != 1)
 			return r;
 		rec->lineno = lr->lineno;
-		rec->offset = lr->consumed - (off_t)rec->len - (lr->torn ? 0 : 1);
+		rec->offset = lr->consumed - (off_t)rec->len;
+		if (!lr->torn)
+			rec->offset--;
 		r = parse_record(lr, rec, why, sizeof(why));
 		if (r == -1)
 			return -1;

@@ -34,11 +34,11 @@ typedef void logread_report_fn(void *arg, const char *path,
 
 /* One record: the envelope checked and decoded, the line parsed. */
 struct logrec {
-	const char		*line;		/* without its newline */
+	const char		*line;	/* without its newline */
 	size_t			 len;
 	unsigned long		 lineno;
 	off_t			 offset;	/* of the line in the file */
-	struct jtree		 tree;		/* LOGREAD_DEPTH levels */
+	struct jtree		 tree;	/* LOGREAD_DEPTH levels */
 	const struct jnode	*payload;	/* an object */
 	const struct jnode	*project_id;	/* NULL when absent */
 	char			 id[LOGREAD_MAX_ID + 1];
@@ -47,26 +47,26 @@ struct logrec {
 };
 
 struct logread {
-	const char		*path;		/* for messages; not owned */
-	const char		*prog;		/* message prefix, or NULL */
-	logread_report_fn	*report;	/* NULL: one line on stderr */
-	void			*report_arg;
-	size_t			 max_line;	/* LOGREAD_MAX_LINE; may be lowered */
-	unsigned long		 lineno;	/* lines read so far */
-	off_t			 consumed;	/* bytes of those lines */
-	off_t			 size;		/* the file's size when opened */
-	unsigned long		 records;	/* records returned */
-	unsigned long		 skipped;	/* lines reported */
-	int			 fd;
-	char			*buf;
-	size_t			 cap;
-	size_t			 start;		/* unread bytes: buf[start..end) */
-	size_t			 end;
-	size_t			 scanned;	/* buf[start..scanned) has no '\n' */
-	int			 eof;
-	int			 overlong;	/* dropping a line over max_line */
-	int			 torn;		/* the last line had no newline */
-	struct logrec		 rec;
+	const char	*path;		/* for messages; not owned */
+	const char	*prog;		/* message prefix, or NULL */
+	logread_report_fn *report;	/* NULL: one line on stderr */
+	void		*report_arg;
+	size_t		 max_line;	/* LOGREAD_MAX_LINE, or lower */
+	unsigned long	 lineno;	/* lines read so far */
+	off_t		 consumed;	/* bytes of those lines */
+	off_t		 size;		/* the file's size when opened */
+	unsigned long	 records;	/* records returned */
+	unsigned long	 skipped;	/* lines reported */
+	int		 fd;
+	char		*buf;
+	size_t		 cap;
+	size_t		 start;		/* unread: buf[start..end) */
+	size_t		 end;
+	size_t		 scanned;	/* no '\n' in buf[start..scanned) */
+	int		 eof;
+	int		 overlong;	/* dropping a line over max_line */
+	int		 torn;		/* the last line had no newline */
+	struct logrec	 rec;
 };
 
 /*

@@ -59,17 +59,28 @@ hmac_hex() {	# hmac_hex KEY FILE
 
 print_commands() {
 	key_hex=$(printf '%s' "${SECRET#whsec_}" | base64 -d | od -An -tx1 | tr -d ' \n')
-	for pair in tasks:TASKS_CREATED annotations:ANNOTATION_CREATED \
-	    projects:PROJECT_UPDATED training:START_TRAINING; do
-		h=${pair%%:*}
-		f=$FIX/labelstudio-docs/${pair#*:}.json
+	# Two different events per handler: the same body twice would be
+	# answered "duplicate" the second time (LSHOOK_DEDUP_WINDOW).
+	for set in tasks:TASKS_CREATED:TASKS_DELETED \
+	    annotations:ANNOTATION_CREATED:ANNOTATION_UPDATED \
+	    projects:PROJECT_UPDATED:PROJECT_CREATED \
+	    training:START_TRAINING:START_TRAINING; do
+		h=${set%%:*}
+		rest=${set#*:}
+		f=$FIX/labelstudio-docs/${rest%%:*}.json
+		g=$FIX/labelstudio-docs/${rest#*:}.json
 		u=$URL/$h.fcgi
-		[ "$h" = training ] && f=$FIX/START_TRAINING.json && u=$u/webhook
+		if [ "$h" = training ]; then
+			f=$FIX/START_TRAINING.json
+			g=$FIX/lshook/START_TRAINING.json
+			u=$u/webhook
+		fi
 		echo "# $h: shared secret, as Label Studio sends it"
 		echo "curl -i -H 'Content-Type: application/json' -H 'Authorization: Bearer $SECRET' --data-binary @$f $u"
 		echo "# $h: signed, X-Hub-Signature-256"
-		echo "curl -i -H 'Content-Type: application/json' -H 'X-Hub-Signature-256: sha256=$(hmac_hex "$SECRET" "$f")' --data-binary @$f $u"
+		echo "curl -i -H 'Content-Type: application/json' -H 'X-Hub-Signature-256: sha256=$(hmac_hex "$SECRET" "$g")' --data-binary @$g $u"
 	done
+	# the webhook-id makes this delivery distinct from the Bearer one
 	f=$FIX/labelstudio-docs/TASKS_CREATED.json
 	id=msg_$(head -c 9 /dev/urandom | base64 | tr '+/' 'AB')
 	ts=$(date +%s)

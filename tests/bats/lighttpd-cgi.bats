@@ -174,9 +174,10 @@ leftover_children() {
 @test "lighttpd-cgi: Authorization reaches the programs, Bearer and Basic" {
 	start_lighttpd_cgi
 	local f=$LSDOCS/ANNOTATION_CREATED.json
-	ls_post /hooks/annotations.fcgi "$f" -H "Authorization: Bearer $SECRET"
+	# distinct webhook-ids: the same body alone would be a duplicate delivery
+	ls_post /hooks/annotations.fcgi "$f" -H "Authorization: Bearer $SECRET" -H "webhook-id: msg-1"
 	assert_http 200 .status ok
-	ls_post /hooks/annotations.fcgi "$f" --basic "labelstudio:$SECRET"
+	ls_post /hooks/annotations.fcgi "$f" --basic "labelstudio:$SECRET" -H "webhook-id: msg-2"
 	assert_http 200 .status ok
 	[ "$(log_lines annotations.jsonl)" -eq 2 ]
 	assert_wellformed_log "$DATA/annotations.jsonl"

@@ -403,11 +403,12 @@ wait_error_log() {
 @test "nginx: Authorization reaches the handlers, Bearer and Basic, with or without .fcgi" {
 	start_stack
 	local f=$LSDOCS/ANNOTATION_CREATED.json
-	ls_post /hooks/annotations.fcgi "$f" -H "Authorization: Bearer $SECRET"
+	# distinct webhook-ids: the same body alone would be a duplicate delivery
+	ls_post /hooks/annotations.fcgi "$f" -H "Authorization: Bearer $SECRET" -H "webhook-id: msg-1"
 	assert_http 200 .status ok
-	ls_post /hooks/annotations.fcgi "$f" --basic "labelstudio:$SECRET"
+	ls_post /hooks/annotations.fcgi "$f" --basic "labelstudio:$SECRET" -H "webhook-id: msg-2"
 	assert_http 200 .status ok
-	ls_post /hooks/annotations "$f" -H "Authorization: Bearer $SECRET"
+	ls_post /hooks/annotations "$f" -H "Authorization: Bearer $SECRET" -H "webhook-id: msg-3"
 	assert_http 200 .status ok
 	[ "$(log_lines annotations.jsonl)" -eq 3 ]
 	assert_wellformed_log "$DATA/annotations.jsonl"

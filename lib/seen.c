@@ -1,0 +1,145 @@
+/*
+ * seen.c: the table of recently seen delivery ids.
+ *
+ * A fixed-size file of slots read and written with pread and pwrite under
+ * an exclusive flock.  A crash can at worst leave one slot half written,
+ * which then matches nothing: the table forgets an id, it never invents
+ * one.  The caller appends the event before remembering its id, so a crash
+ * in between gives at-least-once, never a lost event.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "seen.h"
+
+#define SLOT_SIZE	24	/* 16 bytes of hash, 8 of time */
+#define HEADER_SIZE	16	/* "LSHSEEN1" and the slot count */
+
+static off_t
+table_size(unsigned long slots)
+{
+	return HEADER_SIZE + (off_t)slots * SLOT_SIZE;
+}
+
+static enum lsh_err
+fail(struct seen *s, const char *dir, char *why, size_t whysz, const char *what)
+{
+	int err = errno;
+
+	snprintf(why, whysz, "%s '%s/state/seen.db': %s", what, dir, strerror(err));
+	if (s->fd != -1)
+		close(s->fd);
+	s->fd = -1;
+	return err == ENOSPC || err == EDQUOT || err == EIO ? LSH_E_WRITE :
+	    LSH_E_STORAGE;
+}
+
+/* Make the file the right size with a valid header (under the lock). */
+static int
+prepare(struct seen *s)
+{
+	unsigned char head[HEADER_SIZE];
+	struct stat st;
+	uint64_t n = s->slots;
+
+	if (fstat(s->fd, &st) == -1)
+		return -1;
+	if (st.st_size == table_size(s->slots) &&
+	    pread(s->fd, head, sizeof(head), 0) == (ssize_t)sizeof(head) &&
+	    memcmp(head, "LSHSEEN1", 8) == 0 && memcmp(head + 8, &n, 8) == 0)
+		return 0;
+	/* new, or sized for another LSHOOK_DEDUP_SLOTS: start afresh */
+	if (ftruncate(s->fd, 0) == -1 || ftruncate(s->fd, table_size(s->slots)) == -1)
+		return -1;
+	memcpy(head, "LSHSEEN1", 8);
+	memcpy(head + 8, &n, 8);
+	return pwrite(s->fd, head, sizeof(head), 0) == (ssize_t)sizeof(head) ? 0 : -1;
+}
+
+static int
+open_locked(struct seen *s, const char *dir)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/state", dir);
+	if (mkdir(path, 0750) == -1 && errno != EEXIST)
+		return -1;
+	snprintf(path, sizeof(path), "%s/state/seen.db", dir);
+	s->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+	if (s->fd == -1)
+		return -1;
+	while (flock(s->fd, LOCK_EX) == -1)
+		if (errno != EINTR)
+			return -1;
+	return prepare(s);
+}
+
+enum lsh_err
+seen_check(struct seen *s, const char *dir, unsigned long slots, long window,
+    long long now, const char *id, int *dup, char *why, size_t whysz)
+{
+	unsigned char h[crypto_hash_sha256_BYTES], buf[SLOT_SIZE];
+	unsigned long first, i, idx, oldest_i = 0;
+	int64_t t, oldest = INT64_MAX;
+	uint64_t start;
+	ssize_t k;
+
+	*dup = 0;
+	s->fd = -1;
+	s->slots = slots;
+	s->now = now;
+	s->window = window;
+	crypto_hash_sha256(h, (const unsigned char *)id, strlen(id));
+	memcpy(s->key, h, sizeof(s->key));
+	memcpy(&start, h + 16, sizeof(start));
+	first = (unsigned long)(start % slots);
+	if (open_locked(s, dir) == -1)
+		return fail(s, dir, why, whysz, "cannot open");
+	s->slot = first;
+	for (i = 0; i < LSH_SEEN_PROBE; i++) {
+		idx = (first + i) % slots;
+		k = pread(s->fd, buf, SLOT_SIZE, HEADER_SIZE + (off_t)idx * SLOT_SIZE);
+		if (k != SLOT_SIZE)
+			return fail(s, dir, why, whysz, "cannot read");
+		memcpy(&t, buf + 16, sizeof(t));
+		if (memcmp(buf, s->key, 16) == 0 && t > 0 && now - t <= window) {
+			*dup = 1;
+			return LSH_OK;
+		}
+		if (t < oldest) {	/* empty (0) and expired slots come first */
+			oldest = t;
+			oldest_i = idx;
+		}
+	}
+	s->slot = oldest_i;
+	return LSH_OK;
+}
+
+void
+seen_done(struct seen *s, int remember)
+{
+	unsigned char slot[SLOT_SIZE];
+	int64_t t = s->now > 0 ? s->now : 1;
+
+	if (s->fd == -1)
+		return;
+	if (remember) {
+		memcpy(slot, s->key, 16);
+		memcpy(slot + 16, &t, sizeof(t));
+		if (pwrite(s->fd, slot, sizeof(slot), HEADER_SIZE +
+		    (off_t)s->slot * SLOT_SIZE) != (ssize_t)sizeof(slot)) {
+			/* forgetting an id is safe: it may be stored again */
+		}
+	}
+	flock(s->fd, LOCK_UN);
+	close(s->fd);
+	s->fd = -1;
+}
