@@ -166,3 +166,16 @@ clean:
 FORCE:
 .SECONDARY: $(HANDLERS:%=$(B)/handlers/%.o)
 .PHONY: all bundle deps unit fuzz fuzz-replay check check-valgrind run stop install uninstall clean FORCE
+
+# The benchmark (docs/PERFORMANCE.md): the ceiling, lshook, adnanh/webhook,
+# a Flask receiver and CGI mode side by side on 127.0.0.1, driven by wrk for
+# a bounded time; installs its packages (bench/packages.txt) as root.
+# bench writes the results into docs/PERFORMANCE.md; bench-smoke runs a few
+# seconds per row with the same checks (CI) and writes only with BENCH_WRITE=1.
+bench:
+	@bench/run.sh --write
+
+bench-smoke:
+	@bench/run.sh --smoke
+
+.PHONY: bench bench-smoke
