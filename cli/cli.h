@@ -43,8 +43,9 @@ const char *cli_data_dir(const char *dir);
  */
 int cli_check_project(const char *usage, const char *arg);
 
-/* The subcommands (snapshot.c, diff.c). */
+/* The subcommands (snapshot.c, diff.c, ontology.c). */
 int cmd_snapshot(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_ontology(int argc, char **argv);
 
 #endif /* LSH_CLI_H */

@@ -15,6 +15,8 @@ static const struct cli_cmd commands[] = {
 	    "write the dataset as it stood at a point of the logs" },
 	{ "diff", cmd_diff,
 	    "list the tasks and annotations that differ between two points" },
+	{ "ontology", cmd_ontology,
+	    "rebuild the label ontology views from the logs, or show one" },
 	{ NULL, NULL, NULL }
 };
 

@@ -113,3 +113,42 @@ changes() {
 	run view '.controls.box.used | [.Airplane, .S0, .S1, .S2]' 41
 	assert_output '[24,8,8,8]'
 }
+
+@test "ontology: lshook ontology rebuild gives back the same views from the logs alone" {
+	run_cgi_file projects "$ONTO/PROJECT_UPDATED.json"
+	run_cgi_file annotations "$ONTO/ANNOTATION_CREATED.json"
+	body=$(jq -c '.project.label_config |= sub("<Choice value=\"Bad\"/>"; "")' \
+	    "$ONTO/PROJECT_UPDATED.json")
+	run_cgi projects "$body"
+	run_cgi_file annotations "$LSDOCS/ANNOTATION_CREATED.json"
+	mkdir "$BATS_TEST_TMPDIR/live"
+	cp "$DATA"/ontology/*.json "$BATS_TEST_TMPDIR/live/"
+	changes_before=$(cat "$DATA/ontology.jsonl")
+	rm "$DATA"/ontology/41.json
+	echo '{"project_id":41,"controls":{"junk":{}}}' > "$DATA/ontology/2.json"
+	run "${VALGRIND_CMD[@]}" "$ROOT/bin/lshook" ontology rebuild -d "$DATA"
+	assert_success
+	assert_output --partial "from 6 records"	# 4 events, 2 PROJECT_FIRST_SEEN
+	for f in "$BATS_TEST_TMPDIR"/live/*.json; do
+		cmp "$f" "$DATA/ontology/${f##*/}" || fail "${f##*/} differs"
+	done
+	[ "$(ls "$DATA/ontology" | wc -l)" -eq "$(ls "$BATS_TEST_TMPDIR/live" | wc -l)" ]
+	[ "$(cat "$DATA/ontology.jsonl")" = "$changes_before" ]
+	run "$ROOT/bin/lshook" ontology show -d "$DATA" 41
+	assert_success
+	[ "$(printf '%s' "$output" | jq -c '.controls.quality.declared')" = '[{"value":"Good"}]' ]
+}
+
+@test "ontology: lshook ontology errors are clear and exit 2" {
+	run "$ROOT/bin/lshook" ontology rebuild -d "$BATS_TEST_TMPDIR/nope"
+	[ "$status" -eq 2 ]
+	assert_output --partial "cannot open data directory"
+	run "$ROOT/bin/lshook" ontology show -d "$DATA" 99
+	[ "$status" -eq 2 ]
+	assert_output --partial "no ontology for project 99"
+	run "$ROOT/bin/lshook" ontology frobnicate -d "$DATA"
+	[ "$status" -eq 2 ]
+	run "$ROOT/bin/lshook" ontology --help
+	assert_success
+	assert_output --partial "rebuild"
+}
