@@ -27,6 +27,8 @@
 
 extern char **environ;
 
+#define LSH_DRAIN_MS	10000	/* longest wait for an unread CGI body */
+
 void
 lsh_fail(struct lsh_ctx *c, enum lsh_err e, const char *detail)
 {
@@ -350,11 +352,13 @@ static void
 finish_answer(struct lsh_ctx *c)
 {
 	if (c->req.fcgx != NULL) {
-		FCGX_Finish_r(c->req.fcgx);
+		FCGX_Finish_r(c->req.fcgx);	/* drains the body itself */
 		c->req.fcgx = NULL;	/* later log lines go to fd 2 */
 		c->req.envp = NULL;	/* freed by FCGX_Finish_r */
-	} else
+	} else {
+		req_drain(&c->req, LSH_MAX_MAX_BODY, LSH_DRAIN_MS);
 		close(STDOUT_FILENO);
+	}
 }
 
 static void

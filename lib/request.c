@@ -7,6 +7,8 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
+#include <time.h>
 #include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -203,6 +205,38 @@ req_log(struct request *r, const char *fmt, ...)
 		FCGX_FFlush(r->fcgx->err);
 	} else if (write(STDERR_FILENO, line, (size_t)n) < 0) {
 		/* nowhere left to report to */
+	}
+}
+
+void
+req_drain(struct request *r, size_t max, int ms)
+{
+	struct timespec start, now;
+	struct pollfd p = { STDIN_FILENO, POLLIN, 0 };
+	char sink[65536];
+	size_t len, got = 0;
+	long left;
+	ssize_t k;
+
+	if (r->fcgx != NULL || r->body != NULL ||
+	    parse_size(req_param(r, "CONTENT_LENGTH"), SIZE_MAX / 2, &len) == -1)
+		return;
+	if (len > max)
+		len = max;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (got < len) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = ms - ((now.tv_sec - start.tv_sec) * 1000 +
+		    (now.tv_nsec - start.tv_nsec) / 1000000);
+		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+			return;
+		k = read(STDIN_FILENO, sink, len - got < sizeof(sink) ?
+		    len - got : sizeof(sink));
+		if (k == -1 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return;
+		got += (size_t)k;
 	}
 }
 

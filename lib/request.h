@@ -46,6 +46,14 @@ void req_fail(struct request *, enum lsh_err e, const char *headers);
 void req_log(struct request *, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * CGI only: read and discard a body that was never read (an early answer),
+ * at most max bytes and for at most ms milliseconds.  A CGI that exits
+ * with the body unread makes Apache's mod_cgid lose the answer (its write
+ * of the body fails with EPIPE).
+ */
+void req_drain(struct request *, size_t max, int ms);
+
 /* Release what the request holds (the body). */
 void req_end(struct request *);
 
