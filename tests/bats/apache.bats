@@ -12,7 +12,7 @@
 #   fcgid-vhost      apache/lshook-fcgid.conf (FcgidInitialEnv)
 #   proxy-fcgi       apache/lshook-proxy-fcgi.conf and four spawn-fcgi
 #                    processes started by the ExecStart line of
-#                    apache/lshook-fcgi@.service
+#                    systemd/lshook-fcgi@.service
 #
 # The shipped files get only paths (/srv/lshook, /usr/local/libexec/lshook,
 # /var/lib/lshook, /run/lshook, /etc/lshook...), the port and users changed;
@@ -255,11 +255,11 @@ start_fcgid_vhost() {
 }
 
 # Setup proxy-fcgi: the four handlers started by the ExecStart line of
-# apache/lshook-fcgi@.service (%i = handler; paths and users substituted),
+# systemd/lshook-fcgi@.service (%i = handler; paths and users substituted),
 # with the environment its EnvironmentFile gives, then
 # apache/lshook-proxy-fcgi.conf in front.
 start_proxy_fcgi() {
-	local unit=$ROOT/apache/lshook-fcgi@.service line h cmd envs
+	local unit=$ROOT/systemd/lshook-fcgi@.service line h cmd envs
 	line=$(sed -n 's/^ExecStart=//p' "$unit")
 	[ -n "$line" ] || fail "no ExecStart in $unit"
 	[[ $line != *0.0.0.0* ]] || fail "ExecStart binds 0.0.0.0"

@@ -2,12 +2,12 @@
 # nginx.bats: end to end through the shipped nginx deployment on 127.0.0.1:
 # nginx runs nginx/lshook.conf (only paths and the port substituted) inside
 # a minimal nginx.conf, and the four handlers run with the spawn-fcgi
-# command of nginx/lshook-fcgi@.service, in the environment its
+# command of systemd/lshook-fcgi@.service, in the environment its
 # EnvironmentFile gives.  Label Studio's traffic is posted with
 # tests/tools/ls_send.py, byte for byte as Label Studio posts it.
 load helpers
 
-UNIT=$ROOT/nginx/lshook-fcgi@.service
+UNIT=$ROOT/systemd/lshook-fcgi@.service
 SERVER_BLOCK=$ROOT/nginx/lshook.conf
 LS_SEND=$ROOT/tests/tools/ls_send.py
 NAMES=(tasks annotations projects training)
