@@ -357,6 +357,12 @@ scan_member(struct scanner *s, int emit, int depth)
 	kstart = s->pos;
 	if (scan_string(s, emit, &escaped) == -1)
 		return -1;
+	/* Readers disagree on a key with a NUL (cJSON cuts it there, jq and
+	 * Python keep it), so "project\u0000" could hide a secret: refused. */
+	if (escaped && memmem(s->in + kstart, s->pos - kstart, "\\u0000", 6) != NULL) {
+		s->pos = kstart;
+		return fail(s, "NUL in a key");
+	}
 	set_path(s, depth + 1, s->in + kstart + 1, s->pos - kstart - 2, escaped);
 	skip_ws(s);
 	if (s->pos >= s->n || s->in[s->pos] != ':')

@@ -63,6 +63,8 @@ test_validity(void)
 		{ "{\"a\":\"\\ude00\"}", LSH_E_JSON },		/* lone low */
 		{ "{\"a\":\"\\ud83d\\u0041\"}", LSH_E_JSON },	/* high + not low */
 		{ "{\"a\":\"\\ud83d\"}", LSH_E_JSON },		/* high at the end */
+		{ "{\"project\\u0000\":{\"token\":\"x\"}}", LSH_E_JSON }, /* NUL key */
+		{ "{\"a\":\"NUL \\u0000 in a value is kept\"}", LSH_OK },
 	};
 	char out[256], name[128];
 	struct json_event ev;
