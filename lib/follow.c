@@ -244,7 +244,7 @@ follow_first_seen(const struct config *cfg, struct store *st,
     struct request *req, const struct event *ev, long long pid)
 {
 	struct buf line = { 0 };
-	char marker[4096], why[512], id[40];
+	char marker[4096], dir[4096], why[512], id[40];
 	int fd, fresh = 0, mfd;
 
 	snprintf(marker, sizeof(marker), "%s/state/projects/%lld", cfg->data_dir, pid);
@@ -255,8 +255,9 @@ follow_first_seen(const struct config *cfg, struct store *st,
 		req_log(req, "first-seen projects: cannot lock: %s", strerror(errno));
 		return;
 	}
-	snprintf(why, sizeof(why), "%s/state/projects", cfg->data_dir);
-	mkdir(why, 0750);
+	snprintf(dir, sizeof(dir), "%s/state/projects", cfg->data_dir);
+	if (mkdir(dir, 0750) == -1 && errno != EEXIST)
+		req_log(req, "first-seen projects: '%s': %s", dir, strerror(errno));
 	if (access(marker, F_OK) == -1) {
 		first_seen_record(&line, ev, pid);
 		fresh = append_line(cfg, st, LSH_LOG_PROJECTS, &line, why,
