@@ -71,23 +71,65 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
+size_t
+utf8_seq_len(const unsigned char *p, size_t avail)
+{
+	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
+	size_t n, i;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		if (c == 0xe0)
+			lo = 0xa0;
+		else if (c == 0xed)
+			hi = 0x9f;	/* no UTF-16 surrogates */
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		if (c == 0xf0)
+			lo = 0x90;
+		else if (c == 0xf4)
+			hi = 0x8f;	/* nothing above U+10FFFF */
+	} else
+		return 0;
+	if (avail < n || p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+static void
+put_u00(struct buf *b, unsigned char c)
+{
+	static const char hex[] = "0123456789abcdef";
+	char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+
+	buf_add(b, u, sizeof(u));
+}
+
 void
 buf_json_escape(struct buf *b, const char *s, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
-	unsigned char c;
-	size_t i;
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, k;
 
-	for (i = 0; i < n; i++) {
-		c = (unsigned char)s[i];
-		if (c == '"' || c == '\\') {
+	while (i < n) {
+		if (u[i] == '"' || u[i] == '\\') {
 			buf_putc(b, '\\');
-			buf_putc(b, (char)c);
-		} else if (c < 0x20 || c == 0x7f) {
-			char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-			buf_add(b, u, sizeof(u));
-		} else
-			buf_putc(b, (char)c);
+			buf_putc(b, (char)u[i++]);
+		} else if (u[i] < 0x20 || u[i] == 0x7f) {
+			put_u00(b, u[i++]);
+		} else if ((k = utf8_seq_len(u + i, n - i)) == 0) {
+			put_u00(b, u[i++]);	/* not UTF-8: keep it readable */
+		} else {
+			buf_add(b, s + i, k);
+			i += k;
+		}
 	}
 }
 

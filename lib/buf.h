@@ -21,8 +21,15 @@ void buf_putc(struct buf *, char);
 void buf_printf(struct buf *, const char *, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Append s (n bytes) as the inside of a JSON string, escaping as needed. */
+/*
+ * Append s (n bytes) as the inside of a JSON string: quotes, backslashes
+ * and control bytes escaped, and any byte that is not part of valid UTF-8
+ * escaped as \u00XX (read as Latin-1), so the result is always valid.
+ */
 void buf_json_escape(struct buf *, const char *s, size_t n);
+
+/* Length of the valid UTF-8 sequence at p (avail bytes left), or 0. */
+size_t utf8_seq_len(const unsigned char *p, size_t avail);
 
 /* Release the memory and reset to empty. */
 void buf_free(struct buf *);

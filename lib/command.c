@@ -131,6 +131,7 @@ exec_command(const struct config *cfg, char *const argv[],
 	add_env(env, &n, "LSHOOK_LOG", ev->log);
 	env[n] = NULL;
 	setpgid(0, 0);
+	signal(SIGPIPE, SIG_DFL);	/* ignored signals would survive execve */
 	execve(argv[0], argv, env);
 	_exit(127);
 }
@@ -140,17 +141,19 @@ collect(int fd, struct buf *b, int *open_fd, int *truncated)
 {
 	char chunk[4096];
 	ssize_t k = read(fd, chunk, sizeof(chunk));
+	size_t keep;
 
 	if (k <= 0) {
 		if (k == 0 || errno != EINTR)
 			*open_fd = 0;
 		return;
 	}
-	if (b->len < LSH_COMMAND_OUTPUT)
-		buf_add(b, chunk, (size_t)k > LSH_COMMAND_OUTPUT - b->len ?
-		    LSH_COMMAND_OUTPUT - b->len : (size_t)k);
-	if (b->len >= LSH_COMMAND_OUTPUT)
-		*truncated = 1;
+	keep = LSH_COMMAND_OUTPUT - b->len;
+	if ((size_t)k > keep)
+		*truncated = 1;	/* only when bytes are dropped */
+	else
+		keep = (size_t)k;
+	buf_add(b, chunk, keep);
 }
 
 /* Feed stdin, read stdout and stderr until both close or the deadline. */
@@ -193,24 +196,35 @@ pump(const struct command_event *ev, int in, int out, int err,
 	return 0;
 }
 
-/* Wait for the program; after the deadline, end its process group. */
+/*
+ * Wait for the program.  Past the deadline (or when pump ran into it, as
+ * when a child of the program still holds its output) the whole process
+ * group gets SIGTERM, then SIGKILL after KILL_GRACE_MS.
+ */
 static void
 reap(pid_t pid, struct outcome *o, long long deadline)
 {
 	long long killed_at = 0;
+	int exited = 0;
 	pid_t r;
 
 	for (;;) {
-		r = waitpid(pid, &o->status, WNOHANG);
-		if (r == pid || (r == -1 && errno != EINTR))
-			return;
+		if (!exited) {
+			r = waitpid(pid, &o->status, WNOHANG);
+			if (r == pid || (r == -1 && errno != EINTR))
+				exited = 1;
+		}
 		if (now_ms() >= deadline && killed_at == 0) {
 			o->timed_out = 1;
 			kill(-pid, SIGTERM);
 			killed_at = now_ms();
-		} else if (killed_at != 0 && now_ms() - killed_at > KILL_GRACE_MS) {
+		}
+		if (exited && (killed_at == 0 || kill(-pid, 0) == -1))
+			return;	/* done, and nothing of its group is left */
+		if (killed_at != 0 && now_ms() - killed_at > KILL_GRACE_MS) {
 			kill(-pid, SIGKILL);
-			waitpid(pid, &o->status, 0);
+			if (!exited)
+				waitpid(pid, &o->status, 0);
 			return;
 		}
 		usleep(10 * 1000);
@@ -225,7 +239,9 @@ run(const struct config *cfg, char *const argv[],
 	long long start = now_ms();
 	pid_t pid;
 
-	if (pipe(in) == -1 || pipe(out) == -1 || pipe(err) == -1) {
+	/* close-on-exec: the program gets only the copies on fds 0-2 */
+	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1 ||
+	    pipe2(err, O_CLOEXEC) == -1) {
 		o->skipped = "cannot make pipes";
 		return;
 	}

@@ -125,8 +125,10 @@ is_command_key(const char *kv)
 		if (strlen(command_keys[i]) == len &&
 		    strncmp(kv, command_keys[i], len) == 0)
 			return 1;
+	/* canonical names only: commands are looked up by them */
 	for (r = lsh_routes; r->action != NULL; r++)
-		if (strlen(r->action) == len && strncmp(kv, r->action, len) == 0)
+		if (strcmp(r->action, r->canonical) == 0 &&
+		    strlen(r->action) == len && strncmp(kv, r->action, len) == 0)
 			return 1;
 	return 0;
 }
@@ -581,6 +583,7 @@ parse_command(struct config *c, struct command *cmd, const char *key,
     const char *value)
 {
 	cJSON *a = cJSON_Parse(value), *s;
+	struct stat st;
 	int n = 0;
 
 	if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) < 1 ||
@@ -600,7 +603,9 @@ parse_command(struct config *c, struct command *cmd, const char *key,
 	cJSON_Delete(a);
 	if (c->err != LSH_OK)
 		return -1;
-	if (cmd->argv[0][0] != '/' || access(cmd->argv[0], X_OK) == -1) {
+	if (cmd->argv[0][0] != '/' || stat(cmd->argv[0], &st) == -1 ||
+	    !S_ISREG(st.st_mode) || access(cmd->argv[0], X_OK) == -1 ||
+	    (st.st_mode & 0111) == 0) {
 		set_error(c, LSH_E_CONFIG, "%s: '%s' is not an executable file "
 		    "given by its absolute path", key, cmd->argv[0]);
 		return -1;

@@ -24,6 +24,7 @@
 #include "follow.h"
 #include "handler.h"
 #include "seen.h"
+#include "stats.h"
 
 extern char **environ;
 
@@ -45,6 +46,7 @@ lsh_fail(struct lsh_ctx *c, enum lsh_err e, const char *detail)
 	    lsh_err_message(e), detail ? ": " : "", detail ? detail : "",
 	    method ? method : "-", req_param(&c->req, "REMOTE_ADDR") ?
 	    req_param(&c->req, "REMOTE_ADDR") : "-");
+	stats_note_error(c->cfg, &c->req, e, detail);
 	req_fail(&c->req, e, hdr);
 }
 
@@ -284,6 +286,8 @@ lsh_record(struct lsh_ctx *c, enum lsh_log log, const char *reason)
 		lsh_fail(c, e, e == LSH_E_NOMEM ? NULL : why);
 		return;
 	}
+	stats_note_event(ev, c->family, dup ? STATS_DUPLICATE : reason ?
+	    STATS_IGNORED_EVENT : STATS_RECORDED);
 	if (dup) {
 		answer_duplicate(c, ev);
 		return;
@@ -376,6 +380,7 @@ serve_one(struct lsh_ctx *c, lsh_serve_fn *serve, struct config *base,
 	if (!c->req.responded)
 		lsh_fail(c, LSH_E_NOT_FOUND, "no answer");
 	finish_answer(c);
+	stats_flush(c->cfg, &c->req);
 	if (c->recorded)
 		follow_event(c->cfg, c->store, &c->req, &c->ev, c->family);
 	if (c->have_event)

@@ -152,37 +152,6 @@ role_of(const struct scanner *s, int depth)
 	return ROLE_COPY;
 }
 
-/* Length of a valid UTF-8 sequence at p (at most avail bytes), or 0. */
-static size_t
-utf8_len(const unsigned char *p, size_t avail)
-{
-	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
-	size_t n, i;
-
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;	/* no UTF-16 surrogates */
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;	/* nothing above U+10FFFF */
-	} else
-		return 0;
-	if (avail < n || p[1] < lo || p[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return n;
-}
-
 static int
 hex_value(char c)
 {
@@ -276,7 +245,7 @@ scan_string(struct scanner *s, int emit, int *escaped)
 		} else if (u[s->pos] < 0x80) {
 			s->pos++;
 		} else {
-			n = utf8_len(u + s->pos, s->n - s->pos);
+			n = utf8_seq_len(u + s->pos, s->n - s->pos);
 			if (n == 0)
 				return fail(s, "invalid UTF-8");
 			s->pos += n;
