@@ -17,6 +17,15 @@ static const struct cli_cmd commands[] = {
 	    "list the tasks and annotations that differ between two points" },
 	{ "ontology", cmd_ontology,
 	    "rebuild the label ontology views from the logs, or show one" },
+	{ "sign", cmd_sign,
+	    "print the authentication headers for a body, for curl" },
+	{ "send", cmd_send,
+	    "post payloads the way Label Studio does, and print the answers" },
+	{ "tail", cmd_tail,
+	    "print the last events of the logs, or follow them" },
+	{ "stats", cmd_stats,
+	    "count the events of the logs by action, project and day" },
+	{ "check", cmd_check, "validate every log of a data directory" },
 	{ NULL, NULL, NULL }
 };
 

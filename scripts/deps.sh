@@ -7,7 +7,7 @@ set -u
 PACKAGES="gcc make pkg-config libfcgi-dev libcjson-dev libsodium-dev libexpat1-dev
 lighttpd apache2 libapache2-mod-fcgid nginx-light python3-requests
 libfcgi-bin spawn-fcgi bats bats-assert bats-support bats-file
-valgrind curl jq openssl ca-certificates"
+valgrind curl jq openssl ca-certificates mandoc chromium"
 
 missing=""
 for p in $PACKAGES; do

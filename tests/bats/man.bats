@@ -1,0 +1,53 @@
+#!/usr/bin/env bats
+# man.bats: the man pages lint clean, name every setting and subcommand
+# the code has (so they cannot go stale), and install.
+load helpers
+
+PAGES=("$ROOT/man/lshook.1" "$ROOT/man/lshook.conf.5" "$ROOT/man/lshook-handlers.8")
+
+@test "man: mandoc -Tlint reports no warning or error" {
+	local page
+	for page in "${PAGES[@]}"; do
+		run mandoc -Tlint -Wwarning "$page"
+		[ "$status" -eq 0 ] && [ -z "$output" ] ||
+		    fail "$page: $output"
+	done
+}
+
+@test "man: lshook.conf(5) names every setting of lib/config.c" {
+	local keys key
+	keys=$(sed -n '/known_keys\[\] = {/,/NULL/p' "$ROOT/lib/config.c" |
+	    grep -o '"LSHOOK_[A-Z_]*"' | tr -d '"')
+	[ "$(wc -w <<<"$keys")" -ge 15 ] || fail "cannot read known_keys: $keys"
+	keys="$keys LSHOOK_ON_"
+	for key in $keys; do
+		grep -q "^\.It Ev $key\( \|$\)" "$ROOT/man/lshook.conf.5" ||
+		    fail "$key is not described in lshook.conf.5"
+	done
+}
+
+@test "man: lshook(1) describes every subcommand of cli/main.c" {
+	local cmds cmd
+	cmds=$(sed -n '/commands\[\] = {/,/NULL, NULL/p' "$ROOT/cli/main.c" |
+	    grep -o '{ "[a-z-]*"' | tr -d '{ "')
+	[ "$(wc -w <<<"$cmds")" -ge 8 ] || fail "cannot read the table: $cmds"
+	for cmd in $cmds; do
+		grep -qx "\.Ss $cmd" "$ROOT/man/lshook.1" ||
+		    fail "$cmd has no section in lshook.1"
+	done
+}
+
+@test "man: make install puts the pages in share/man, uninstall removes them" {
+	local dest=$BATS_TEST_TMPDIR/dest
+	run make -C "$ROOT" --no-print-directory install DESTDIR="$dest" PREFIX=/usr
+	assert_success
+	assert_file_exists "$dest/usr/share/man/man1/lshook.1"
+	assert_file_exists "$dest/usr/share/man/man5/lshook.conf.5"
+	assert_file_exists "$dest/usr/share/man/man8/lshook-handlers.8"
+	cmp "$ROOT/man/lshook.1" "$dest/usr/share/man/man1/lshook.1"
+	run make -C "$ROOT" --no-print-directory uninstall DESTDIR="$dest" PREFIX=/usr
+	assert_success
+	assert_file_not_exists "$dest/usr/share/man/man1/lshook.1"
+	assert_file_not_exists "$dest/usr/share/man/man5/lshook.conf.5"
+	assert_file_not_exists "$dest/usr/share/man/man8/lshook-handlers.8"
+}
