@@ -1,0 +1,47 @@
+#!/bin/sh
+# profile.sh [TREE]: where a request's time goes in lshook, the profiles
+# docs/PERFORMANCE.md quotes.  TREE is a built lshook tree (default: this
+# one; e.g. a patched copy in /tmp to compare).
+#
+#   1. callgrind: the instructions of lsh_serve_events (everything between
+#      "request accepted" and "answer written") for one ANNOTATION_CREATED
+#      and one 5000-task TASKS_CREATED, run as CGI; top functions, inclusive.
+#      valgrind's virtual CPU has no SHA extensions: the SHA-256 shown is
+#      always the portable one.
+#   2. perf: lshook's FastCGI processes under wrk load behind lighttpd
+#      (bench/bench.py --perf on the lshook rows), top functions.
+#
+# Needs valgrind and linux-perf (bench/packages.txt); runs on 127.0.0.1 only.
+set -eu
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+TREE=$(cd "${1:-$ROOT}" && pwd)
+W=$(mktemp -d /var/tmp/lshook-profile.XXXXXX)
+trap 'rm -rf "$W"' EXIT INT TERM
+mkdir -p "$W/data"
+/usr/bin/python3 "$ROOT/bench/gen_payloads.py" "$W"
+SECRET=profile-secret-0123456789abcdef
+
+one() {	# one HANDLER BODY: callgrind of one CGI request
+	env -i PATH=/usr/bin:/bin REQUEST_METHOD=POST CONTENT_TYPE=application/json \
+	    CONTENT_LENGTH="$(wc -c < "$2")" HTTP_AUTHORIZATION="Bearer $SECRET" \
+	    LSHOOK_DATA_DIR="$W/data" LSHOOK_SECRET="$SECRET" LSHOOK_FSYNC=never \
+	    valgrind -q --tool=callgrind --callgrind-out-file="$W/cg.out" \
+	    --toggle-collect=lsh_serve_events "$TREE/www/hooks/$1.fcgi" < "$2" > "$W/answer"
+	head -1 "$W/answer" | grep -q '^Status: 200' || { cat "$W/answer"; exit 1; }
+	callgrind_annotate --inclusive=yes "$W/cg.out" 2>/dev/null |
+	    sed -n '/PROGRAM TOTALS/p; /file:function/,$p' |
+	    grep -v -e 'below main' -e 'libc-start' -e 'ld-linux' -e ':main ' \
+	        -e 'lsh_main' -e 'serve_one' -e '^-' -e 'file:function' -e '^Ir' |
+	    head -24 | sed -e "s#$TREE/##g" -e 's#/usr/lib/x86_64-linux-gnu/##g' | cut -c1-110
+}
+
+echo "== callgrind: one ANNOTATION_CREATED ($(wc -c < "$W/annotation.json") bytes), instructions"
+one annotations "$W/annotation.json"
+echo
+echo "== callgrind: one TASKS_CREATED of 5000 tasks ($(wc -c < "$W/tasks.json") bytes), instructions"
+one tasks "$W/tasks.json"
+echo
+echo "== perf: lshook's FastCGI processes under load"
+/usr/bin/python3 "$ROOT/bench/bench.py" --tree "$TREE" --perf --seconds 4 \
+    --only lshook-never,lshook-never-bulk 2>&1 | grep -v '^|' |
+    sed -n '/^== /p; /^   perf/,/^   [a-z-]* *[0-9]* req/p'
