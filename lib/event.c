@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "event.h"
+#include "sha256.h"
 
 void
 lsh_timestamp(char *out, size_t outsz)
@@ -46,7 +47,7 @@ body_id(char *out, const char *body, size_t len)
 {
 	unsigned char h[crypto_hash_sha256_BYTES];
 
-	crypto_hash_sha256(h, (const unsigned char *)body, len);
+	lsh_sha256(h, body, len);
 	memcpy(out, "sha256:", 7);
 	sodium_bin2hex(out + 7, 2 * sizeof(h) + 1, h, sizeof(h));
 }

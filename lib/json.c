@@ -9,6 +9,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include <cjson/cJSON.h>
 
@@ -31,6 +34,7 @@ struct key {
 	const char	*p;	/* key bytes inside the quotes; NULL: array item */
 	size_t		 len;
 	int		 escaped;
+	int		 name;	/* enum name */
 };
 
 struct scanner {
@@ -55,14 +59,71 @@ fail(struct scanner *s, const char *why)
 	return -1;
 }
 
-static void
+static inline void
 emit_bytes(struct scanner *s, int emit, const char *p, size_t n)
 {
-	if (emit)
-		buf_add(s->out, p, n);
+	struct buf *b = s->out;
+
+	if (!emit)
+		return;
+	if (n <= b->cap - b->len) {	/* json_scan reserved the input's size */
+		memcpy(b->p + b->len, p, n);
+		b->len += n;
+	} else
+		buf_add(b, p, n);
 }
 
-static void
+/* One byte: json_scan reserved the input's size, so it always fits. */
+static inline void
+emit_byte(struct scanner *s, int emit, char c)
+{
+	struct buf *b = s->out;
+
+	if (!emit)
+		return;
+	if (b->len < b->cap)
+		b->p[b->len++] = c;
+	else
+		buf_add(b, &c, 1);
+}
+
+/* Bytes a string holds as they are: printable ASCII but '"' and '\\'. */
+static const unsigned char plain[256] = {
+	['\x20'] = 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
+/* Skip the plain bytes of a string from pos; returns the first other one. */
+static inline size_t
+skip_plain(const unsigned char *u, size_t pos, size_t n)
+{
+#ifdef __SSE2__
+	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+	const __m128i space = _mm_set1_epi8(0x20);
+	__m128i v;
+	int m;
+
+	while (n - pos >= 16) {
+		v = _mm_loadu_si128((const __m128i *)(u + pos));
+		/* signed: bytes >= 0x80 are negative, so "< 0x20" takes them too */
+		m = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
+		    _mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
+		    _mm_cmplt_epi8(v, space)));
+		if (m != 0)
+			return pos + (size_t)__builtin_ctz((unsigned)m);
+		pos += 16;
+	}
+#endif
+	while (pos < n && plain[u[pos]])
+		pos++;
+	return pos;
+}
+
+static inline void
 skip_ws(struct scanner *s)
 {
 	while (s->pos < s->n) {
@@ -110,43 +171,68 @@ key_is(const struct key *k, const char *lit)
 	return n >= 0 && strcmp(tmp, lit) == 0;
 }
 
-static int
-is_index(const struct key *k)
+/* The keys the roles depend on, named once when the key is read. */
+enum name {
+	N_OTHER, N_INDEX, N_ACTION, N_PROJECT, N_ID, N_TOKEN, N_LOGIN,
+	N_PASSWORD, N_TASK, N_TASKS, N_ANNOTATION, N_ANNOTATIONS
+};
+
+static const struct {
+	const char	*lit;
+	size_t		 len;
+	enum name	 name;
+} names[] = {
+	{ "action", 6, N_ACTION }, { "project", 7, N_PROJECT }, { "id", 2, N_ID },
+	{ "token", 5, N_TOKEN }, { "task_data_login", 15, N_LOGIN },
+	{ "task_data_password", 18, N_PASSWORD }, { "task", 4, N_TASK },
+	{ "tasks", 5, N_TASKS }, { "annotation", 10, N_ANNOTATION },
+	{ "annotations", 11, N_ANNOTATIONS }
+};
+
+static enum name
+name_of(const struct key *k)
 {
-	return k->p == NULL;
+	size_t i;
+
+	if (k->p == NULL)
+		return N_INDEX;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (k->escaped ? key_is(k, names[i].lit) : (k->len == names[i].len &&
+		    memcmp(k->p, names[i].lit, k->len) == 0))
+			return names[i].name;
+	return N_OTHER;
 }
 
 static enum role
 role_of(const struct scanner *s, int depth)
 {
 	const struct key *k = s->path;
+	enum name n0 = k[0].name, n1 = depth >= 2 ? k[1].name : N_OTHER;
+	enum name n2 = depth >= 3 ? k[2].name : N_OTHER;
 
 	if (depth == 1) {
-		if (key_is(&k[0], "action"))
+		if (n0 == N_ACTION)
 			return ROLE_ACTION;
-		if (key_is(&k[0], "project"))
+		if (n0 == N_PROJECT)
 			return ROLE_PROJECT;
-	} else if (depth == 2 && key_is(&k[0], "project")) {
-		if (key_is(&k[1], "id"))
+	} else if (depth == 2 && n0 == N_PROJECT) {
+		if (n1 == N_ID)
 			return ROLE_PROJECT;
-		if (key_is(&k[1], "token") || key_is(&k[1], "task_data_login") ||
-		    key_is(&k[1], "task_data_password"))
+		if (n1 == N_TOKEN || n1 == N_LOGIN || n1 == N_PASSWORD)
 			return ROLE_REDACT;
 	} else if (depth == 2) {
-		if (key_is(&k[0], "task") && key_is(&k[1], "id"))
+		if (n0 == N_TASK && n1 == N_ID)
 			return ROLE_TASK;
-		if (key_is(&k[0], "annotation") && key_is(&k[1], "id"))
+		if (n0 == N_ANNOTATION && n1 == N_ID)
 			return ROLE_ANNOTATION;
-		if (key_is(&k[0], "annotation") && key_is(&k[1], "task"))
+		if (n0 == N_ANNOTATION && n1 == N_TASK)
 			return ROLE_ANNOTATION_TASK;
-	} else if (depth == 3 && is_index(&k[1])) {
-		if ((key_is(&k[0], "task") || key_is(&k[0], "tasks")) &&
-		    key_is(&k[2], "id"))
+	} else if (depth == 3 && n1 == N_INDEX) {
+		if ((n0 == N_TASK || n0 == N_TASKS) && n2 == N_ID)
 			return ROLE_TASK;
-		if ((key_is(&k[0], "annotation") || key_is(&k[0], "annotations")) &&
-		    key_is(&k[2], "id"))
+		if ((n0 == N_ANNOTATION || n0 == N_ANNOTATIONS) && n2 == N_ID)
 			return ROLE_ANNOTATION;
-		if (key_is(&k[0], "annotation") && key_is(&k[2], "task"))
+		if (n0 == N_ANNOTATION && n2 == N_TASK)
 			return ROLE_ANNOTATION_TASK;
 	}
 	return ROLE_COPY;
@@ -231,6 +317,7 @@ scan_string(struct scanner *s, int emit, int *escaped)
 	*escaped = 0;
 	s->pos++;	/* opening quote */
 	for (;;) {
+		s->pos = skip_plain(u, s->pos, s->n);
 		if (s->pos >= s->n)
 			return fail(s, "unterminated string");
 		if (u[s->pos] == '"')
@@ -312,6 +399,7 @@ set_path(struct scanner *s, int depth, const char *p, size_t len, int escaped)
 		s->path[depth - 1].p = p;
 		s->path[depth - 1].len = len;
 		s->path[depth - 1].escaped = escaped;
+		s->path[depth - 1].name = name_of(&s->path[depth - 1]);
 	}
 }
 
@@ -337,7 +425,7 @@ scan_member(struct scanner *s, int emit, int depth)
 	if (s->pos >= s->n || s->in[s->pos] != ':')
 		return fail(s, "expected ':'");
 	s->pos++;
-	emit_bytes(s, emit, ":", 1);
+	emit_byte(s, emit, ':');
 	skip_ws(s);
 	return scan_value(s, emit, depth + 1);
 }
@@ -351,7 +439,7 @@ scan_container(struct scanner *s, int emit, int depth)
 
 	if (depth >= LSH_JSON_MAX_DEPTH)
 		return fail(s, "nested too deeply");
-	emit_bytes(s, emit, s->in + s->pos, 1);
+	emit_byte(s, emit, s->in[s->pos]);
 	s->pos++;
 	skip_ws(s);
 	while (s->pos < s->n && s->in[s->pos] != close) {
@@ -359,7 +447,7 @@ scan_container(struct scanner *s, int emit, int depth)
 			if (s->in[s->pos] != ',')
 				return fail(s, "expected ',' or end of container");
 			s->pos++;
-			emit_bytes(s, emit, ",", 1);
+			emit_byte(s, emit, ',');
 			skip_ws(s);
 		}
 		first = 0;
@@ -375,7 +463,7 @@ scan_container(struct scanner *s, int emit, int depth)
 	}
 	if (s->pos >= s->n)
 		return fail(s, "unterminated container");
-	emit_bytes(s, emit, &close, 1);
+	emit_byte(s, emit, close);
 	s->pos++;
 	return 0;
 }

@@ -770,7 +770,9 @@ apply_locked(struct store *st, const char *dir, struct apply *a,
 		snprintf(why, whysz, "out of memory");
 		return LSH_E_NOMEM;
 	}
-	if (write_view(tmp, path, a->view, do_fsync) == -1)
+	/* The view is derived (ontology rebuild makes it again from the
+	 * logs): replaced atomically, but not worth a sync per annotation. */
+	if (write_view(tmp, path, a->view, 0) == -1)
 		return fail_errno(why, whysz, "cannot write ontology view", path);
 	if (!record || a->changes->len == 0)
 		return LSH_OK;

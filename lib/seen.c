@@ -69,11 +69,15 @@ open_locked(struct seen *s, const char *dir)
 {
 	char path[4096];
 
-	snprintf(path, sizeof(path), "%s/state", dir);
-	if (mkdir(path, 0750) == -1 && errno != EEXIST)
-		return -1;
 	snprintf(path, sizeof(path), "%s/state/seen.db", dir);
 	s->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+	if (s->fd == -1 && errno == ENOENT) {	/* first use: make state/ */
+		snprintf(path, sizeof(path), "%s/state", dir);
+		if (mkdir(path, 0750) == -1 && errno != EEXIST)
+			return -1;
+		snprintf(path, sizeof(path), "%s/state/seen.db", dir);
+		s->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+	}
 	if (s->fd == -1)
 		return -1;
 	while (flock(s->fd, LOCK_EX) == -1)
@@ -86,7 +90,7 @@ enum lsh_err
 seen_check(struct seen *s, const char *dir, unsigned long slots, long window,
     long long now, const char *id, int *dup, char *why, size_t whysz)
 {
-	unsigned char h[crypto_hash_sha256_BYTES], buf[SLOT_SIZE];
+	unsigned char h[crypto_hash_sha256_BYTES], buf[LSH_SEEN_PROBE * SLOT_SIZE];
 	unsigned long first, i, idx, oldest_i = 0;
 	int64_t t, oldest = INT64_MAX;
 	uint64_t start;
@@ -104,13 +108,16 @@ seen_check(struct seen *s, const char *dir, unsigned long slots, long window,
 	if (open_locked(s, dir) == -1)
 		return fail(s, dir, why, whysz, "cannot open");
 	s->slot = first;
+	if (first + LSH_SEEN_PROBE > slots)
+		first = slots - LSH_SEEN_PROBE;	/* the window never wraps */
+	k = pread(s->fd, buf, sizeof(buf), HEADER_SIZE + (off_t)first * SLOT_SIZE);
+	if (k != (ssize_t)sizeof(buf))
+		return fail(s, dir, why, whysz, "cannot read");
 	for (i = 0; i < LSH_SEEN_PROBE; i++) {
-		idx = (first + i) % slots;
-		k = pread(s->fd, buf, SLOT_SIZE, HEADER_SIZE + (off_t)idx * SLOT_SIZE);
-		if (k != SLOT_SIZE)
-			return fail(s, dir, why, whysz, "cannot read");
-		memcpy(&t, buf + 16, sizeof(t));
-		if (memcmp(buf, s->key, 16) == 0 && t > 0 && now - t <= window) {
+		idx = first + i;
+		memcpy(&t, buf + i * SLOT_SIZE + 16, sizeof(t));
+		if (memcmp(buf + i * SLOT_SIZE, s->key, 16) == 0 && t > 0 &&
+		    now - t <= window) {
 			*dup = 1;
 			return LSH_OK;
 		}

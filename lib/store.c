@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,6 +213,28 @@ append_locked(struct store_file *f, const char *name, const struct iovec *rec,
 	return storage_error(why, whysz, "cannot write log", name);
 }
 
+/*
+ * The common case in one stat: the log we hold is still the file named
+ * <dir>/<name> (neither the directory nor the file was replaced).
+ */
+static int
+still_current(const struct store *s, const struct store_file *f,
+    const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int n;
+
+	if (s->dirfd == -1 || f->fd == -1 || s->dir == NULL ||
+	    strcmp(s->dir, dir) != 0)
+		return 0;
+	n = snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return 0;
+	return fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    st.st_dev == f->dev && st.st_ino == f->ino;
+}
+
 enum lsh_err
 store_append(struct store *s, const char *dir, enum lsh_log log,
     const struct iovec *iov, int iovcnt, int do_fsync, char *why, size_t whysz)
@@ -223,13 +246,16 @@ store_append(struct store *s, const char *dir, enum lsh_log log,
 		snprintf(why, whysz, "bad append call");
 		return LSH_E_STORAGE;
 	}
-	e = open_dir(s, dir, why, whysz);
-	if (e != LSH_OK)
-		return e;
 	f = &s->files[log];
-	e = current_file(s, f, names[log], do_fsync, why, whysz);
-	if (e != LSH_OK)
-		return e;
+	if (!still_current(s, f, dir, names[log])) {
+		e = open_dir(s, dir, why, whysz);
+		if (e != LSH_OK)
+			return e;
+		f = &s->files[log];
+		e = current_file(s, f, names[log], do_fsync, why, whysz);
+		if (e != LSH_OK)
+			return e;
+	}
 	if (lock_file(f->fd, LOCK_EX) == -1)
 		return storage_error(why, whysz, "cannot lock log", names[log]);
 	e = append_locked(f, names[log], iov, iovcnt, do_fsync, why, whysz);
