@@ -161,6 +161,9 @@ install: all
 	install -m 0755 $(HANDLER_BINS) $(DESTDIR)$(LIBEXECDIR)/
 	install -m 0755 $(CLI_BIN) $(DESTDIR)$(BINDIR)/
 	install -m 0644 README.md LICENSE docs/ARCHITECTURE.md $(DESTDIR)$(DOCDIR)/
+	install -d $(DESTDIR)$(PREFIX)/share/lshook/status
+	install -m 0644 www/status/index.html www/status/status.css \
+	    www/status/status.js $(DESTDIR)$(PREFIX)/share/lshook/status/
 
 uninstall:
 	rm -f $(HANDLERS:%=$(DESTDIR)$(LIBEXECDIR)/%.fcgi)
@@ -170,7 +173,8 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man8/lshook-handlers.8
 	rm -f $(DESTDIR)$(DOCDIR)/README.md $(DESTDIR)$(DOCDIR)/LICENSE \
 	    $(DESTDIR)$(DOCDIR)/ARCHITECTURE.md
-	-rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR)
+	rm -rf $(DESTDIR)$(PREFIX)/share/lshook/status
+	-rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(PREFIX)/share/lshook
 
 # The man pages: mandoc -Tlint, failing on any warning or error (style
 # notes such as a page not installed on this machine are not failures).

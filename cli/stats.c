@@ -9,10 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
 #include "cli.h"
+#include "stats.h"
 #include "idmap.h"
 #include "jtree.h"
 #include "logread.h"
@@ -24,7 +26,7 @@ static const char help[] =
 "(derived TRAIN_REQUESTED and PROJECT_FIRST_SEEN records included), per\n"
 "project and per day (UTC), the first and the last received_at, the\n"
 "events kept in ignored.jsonl, and the duplicate deliveries when the\n"
-"handlers count them (state/counters.json; else \"not counted\").\n"
+"handlers count them (state/stats.db; else \"not counted\").\n"
 "Ignored events count only as ignored (and in first and last).\n"
 "\n"
 "  -d, --data-dir DIR   the data directory (default: $LSHOOK_DATA_DIR)\n"
@@ -53,7 +55,7 @@ struct stats {
 	char		 first[LOGREAD_MAX_TIME + 1];
 	char		 last[LOGREAD_MAX_TIME + 1];
 	char		 dups[64];	/* a number token, or "" */
-	int		 have_dups;	/* counters.json read */
+	int		 have_dups;	/* state/stats.db read */
 };
 
 /* Add one under key (prefix byte log when log >= 0).  -1 out of memory. */
@@ -144,38 +146,23 @@ read_log(struct stats *s, const char *dir, int log)
 	return r;
 }
 
-/* The duplicate counter the handlers may keep in state/counters.json. */
+/* The duplicate counter the handlers keep in state/stats.db (stats.c). */
 static void
 read_dups(struct stats *s, const char *dir)
 {
-	char path[4096], text[65536];
-	const struct jnode *d;
-	struct jtree t;
-	ssize_t n;
-	int fd;
+	struct stats_state st;
+	char path[4096];
+	struct stat sb;
 
-	snprintf(path, sizeof(path), "%s/state/counters.json", dir);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd == -1) {
-		if (errno != ENOENT)
-			cli_error("cannot open '%s': %s", path,
-			    strerror(errno));
+	snprintf(path, sizeof(path), "%s/state/stats.db", dir);
+	if (stat(path, &sb) == -1)
+		return;	/* no status handler counting: "not counted" */
+	if (stats_read(dir, &st) == -1) {
+		cli_error("cannot read '%s': %s", path, strerror(errno));
 		return;
 	}
-	n = read(fd, text, sizeof(text));
-	close(fd);
 	s->have_dups = 1;
-	memset(&t, 0, sizeof(t));
-	if (n > 0 && jtree_parse(&t, text, (size_t)n, JTREE_FULL) == LSH_OK) {
-		d = jtree_get(t.root, "duplicates");
-		if (d != NULL && d->type == JT_NUMBER &&
-		    d->toklen < sizeof(s->dups))
-			snprintf(s->dups, sizeof(s->dups), "%.*s",
-			    (int)d->toklen, d->tok);
-	}
-	jtree_free(&t);
-	if (s->dups[0] == '\0')
-		cli_error("'%s' holds no \"duplicates\" number", path);
+	snprintf(s->dups, sizeof(s->dups), "%llu", (unsigned long long)st.duplicates);
 }
 
 static int

@@ -15,13 +15,18 @@ T=$STAGE/$NAME
 
 mkdir -p "$T/www/hooks" "$T/lshook-data"
 chmod 0750 "$T/lshook-data"
-for h in tasks annotations projects training; do
+for h in tasks annotations projects training status; do
 	install -m 0755 "$BINDIR/$h.fcgi" "$T/www/hooks/$h.fcgi"
 done
 cjson=$(ldd "$BINDIR/tasks.fcgi" | awk '/libcjson\.so/ { print $3 }')
 [ -n "$cjson" ] || { echo "bundle: libcjson not found by ldd" >&2; exit 1; }
 install -m 0644 "$cjson" "$T/www/hooks/libcjson.so.1"
 [ -f "$ROOT/www/.htaccess" ] && install -m 0644 "$ROOT/www/.htaccess" "$T/www/.htaccess"
+mkdir -p "$T/www/status"
+for f in "$ROOT"/www/status/*; do
+	install -m 0644 "$f" "$T/www/status/"
+done
+[ -f "$ROOT/www/status/.htaccess" ] && install -m 0644 "$ROOT/www/status/.htaccess" "$T/www/status/"
 for d in apache lighttpd nginx; do
 	[ -d "$ROOT/$d" ] && cp -R "$ROOT/$d" "$T/$d"
 done

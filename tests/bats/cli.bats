@@ -344,7 +344,7 @@ print(s.replace("1500.0", "1.50e3"), end="")' "$BATS_TEST_TMPDIR/p.json")
 	assert_success
 	assert_line "events: 11"
 	assert_line "ignored: 1"
-	assert_line "duplicates: not counted"
+	assert_line "duplicates: 0"
 	assert_line --regexp '^  annotations  ANNOTATION_CREATED +1$'
 	assert_line --regexp '^  projects     PROJECT_FIRST_SEEN +3$'
 	assert_line --regexp '^  1 +3$'
@@ -352,11 +352,13 @@ print(s.replace("1500.0", "1.50e3"), end="")' "$BATS_TEST_TMPDIR/p.json")
 	lshook stats -d "$DATA" --json
 	assert_success
 	run jq -c '[.events, .ignored, .duplicates, .actions.tasks, .actions.projects.PROJECT_FIRST_SEEN, .projects, (.first <= .last)]' <<<"$output"
-	assert_output '[11,1,null,{"TASKS_CREATED":1,"TASKS_DELETED":1},3,{"1":3,"2":5,"3":3},true]'
-	mkdir -p "$DATA/state"
-	echo '{"duplicates":4}' > "$DATA/state/counters.json"
+	assert_output '[11,1,0,{"TASKS_CREATED":1,"TASKS_DELETED":1},3,{"1":3,"2":5,"3":3},true]'
+	# the handlers count duplicate deliveries in state/stats.db
+	run_cgi tasks '{"action":"TASKS_CREATED","tasks":[{"id":99}]}' LSHOOK_DEDUP_WINDOW=3600
+	run_cgi tasks '{"action":"TASKS_CREATED","tasks":[{"id":99}]}' LSHOOK_DEDUP_WINDOW=3600
+	assert_http 200 .status duplicate
 	lshook stats -d "$DATA"
-	assert_line "duplicates: 4"
+	assert_line "duplicates: 1"
 }
 
 @test "stats: an empty directory, a torn line, and errors" {
