@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,8 @@
 extern char **environ;
 
 #define LSH_DRAIN_MS	10000	/* longest wait for an unread CGI body */
+
+static sigset_t stop_signals;	/* SIGTERM and SIGUSR1: libfcgi's "stop" */
 
 void
 lsh_fail(struct lsh_ctx *c, enum lsh_err e, const char *detail)
@@ -370,16 +373,28 @@ serve_one(struct lsh_ctx *c, lsh_serve_fn *serve, struct config *base,
     char **env)
 {
 	struct config own;
-	int owned;
+	sigset_t old_mask;
+	int owned, blocked;
 
 	c->cfg = request_config(base, &own, c->req.fcgx ? c->req.envp : NULL,
 	    env);
 	owned = c->cfg == &own;
 	c->have_event = c->recorded = 0;
+	/*
+	 * libfcgi's SIGTERM handler does not restart interrupted reads: held
+	 * off while a FastCGI request is served, the signal only ends the loop
+	 * after it, instead of cutting the body short.  Commands started after
+	 * the answer get the old mask back.
+	 */
+	if (c->req.fcgx != NULL)
+		sigprocmask(SIG_BLOCK, &stop_signals, &old_mask);
 	serve(c);
 	if (!c->req.responded)
 		lsh_fail(c, LSH_E_NOT_FOUND, "no answer");
+	blocked = c->req.fcgx != NULL;
 	finish_answer(c);
+	if (blocked)
+		sigprocmask(SIG_SETMASK, &old_mask, NULL);
 	stats_flush(c->cfg, &c->req);
 	if (c->recorded)
 		follow_event(c->cfg, c->store, &c->req, &c->ev, c->family);
@@ -417,6 +432,9 @@ lsh_main(const char *prog, enum lsh_family family, lsh_serve_fn *serve)
 
 	umask(027);
 	guard_std_fds();
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGTERM);
+	sigaddset(&stop_signals, SIGUSR1);
 	if (sodium_init() < 0) {
 		dprintf(2, "lshook-%s: cannot initialise libsodium\n", prog);
 		return 1;

@@ -515,7 +515,8 @@ capture(struct scanner *s, enum role role, size_t start)
 		return 0;	/* ids are scalars */
 	switch (role) {
 	case ROLE_PROJECT:
-		if (ev->project_id.len == 0 && c != '"') {
+		/* a number only: true, false and null are no project */
+		if (ev->project_id.len == 0 && (c == '-' || (c >= '0' && c <= '9'))) {
 			ev->project_id.off = start;
 			ev->project_id.len = len;
 		}

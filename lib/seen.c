@@ -105,8 +105,17 @@ seen_check(struct seen *s, const char *dir, unsigned long slots, long window,
 	memcpy(s->key, h, sizeof(s->key));
 	memcpy(&start, h + 16, sizeof(start));
 	first = (unsigned long)(start % slots);
-	if (open_locked(s, dir) == -1)
+	if (open_locked(s, dir) == -1) {
+		if (errno == ENOENT) {	/* say what is missing: the directory */
+			snprintf(why, whysz, "data directory '%s': %s", dir,
+			    strerror(errno));
+			if (s->fd != -1)
+				close(s->fd);
+			s->fd = -1;
+			return LSH_E_STORAGE;
+		}
 		return fail(s, dir, why, whysz, "cannot open");
+	}
 	s->slot = first;
 	if (first + LSH_SEEN_PROBE > slots)
 		first = slots - LSH_SEEN_PROBE;	/* the window never wraps */
