@@ -254,8 +254,15 @@ parse_file(struct config *c, struct sources *s, const char *path)
 		memmove(out + klen + 1, val, n);
 		out[klen + 1 + n] = '\0';
 		if (!is_known(out) || strncmp(out, "LSHOOK_CONFIG=", 14) == 0) {
-			set_error(c, LSH_E_CONFIG, "%s:%zu: unknown setting '%.*s'",
-			    path, lineno, (int)klen, out);
+			/* Echo only what looks like a setting name: a stray line
+			 * may be a secret (openssl rand -base64 32 >> file). */
+			if (klen <= 64 && strncmp(out, PREFIX, strlen(PREFIX)) == 0 &&
+			    strspn(out, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == klen)
+				set_error(c, LSH_E_CONFIG, "%s:%zu: unknown setting "
+				    "'%.*s'", path, lineno, (int)klen, out);
+			else
+				set_error(c, LSH_E_CONFIG, "%s:%zu: not a LSHOOK_ "
+				    "setting (KEY=value expected)", path, lineno);
 			return -1;
 		}
 		n += klen + 1;
@@ -446,8 +453,14 @@ load_auth(struct config *c, const struct sources *s)
 		else if (strcmp(p, "standard") == 0)
 			c->auth |= LSH_AUTH_STANDARD;
 		else {
-			set_error(c, LSH_E_CONFIG, "LSHOOK_AUTH: unknown "
-			    "mode '%s' (use header, hmac, standard)", p);
+			/* echo a short word only: never a misplaced secret */
+			if (strlen(p) <= 16 && strspn(p, "abcdefghijklmnopqrstuvwxyz") ==
+			    strlen(p))
+				set_error(c, LSH_E_CONFIG, "LSHOOK_AUTH: unknown mode "
+				    "'%s' (use header, hmac, standard)", p);
+			else
+				set_error(c, LSH_E_CONFIG, "LSHOOK_AUTH: unknown mode "
+				    "(use header, hmac, standard)");
 			return;
 		}
 	}
