@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "jtree.h"
 
 #define CHUNK_MIN	4096
@@ -112,37 +113,6 @@ skip_ws(struct parser *p)
 	}
 }
 
-/* Length of a valid UTF-8 sequence at s (at most avail bytes), or 0. */
-static size_t
-utf8_len(const unsigned char *s, size_t avail)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	size_t n, i;
-
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;	/* no UTF-16 surrogates */
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;	/* nothing above U+10FFFF */
-	} else
-		return 0;
-	if (avail < n || s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return n;
-}
-
 static int
 hex_value(char c)
 {
@@ -202,7 +172,7 @@ scan_string(struct parser *p, int *escaped)
 		} else if (u[p->pos] < 0x80) {
 			p->pos++;
 		} else {
-			n = utf8_len(u + p->pos, p->n - p->pos);
+			n = utf8_seq_len(u + p->pos, p->n - p->pos);
 			if (n == 0)
 				return fail(p, "invalid UTF-8");
 			p->pos += n;
