@@ -382,7 +382,8 @@ print_events(struct tlist *l, long n)
 {
 	size_t i, from = 0;
 
-	qsort(l->v, l->n, sizeof(*l->v), by_time);
+	if (l->n > 1)	/* qsort takes no NULL array, even empty */
+		qsort(l->v, l->n, sizeof(*l->v), by_time);
 	if (n >= 0 && l->n > (size_t)n)
 		from = l->n - (size_t)n;
 	for (i = from; i < l->n; i++)

@@ -84,6 +84,12 @@ run_cgi_file() {
 	assert_clean_run
 }
 
+# Whether the handlers were built with the sanitizers (make check
+# SANITIZE=1): address-space limits and valgrind do not work with them.
+sanitized_build() {
+	nm "$HOOKS/tasks.fcgi" 2>/dev/null | grep -q __asan_init
+}
+
 # Fail on a valgrind error exit or a sanitizer report (SANITIZE=1 builds).
 assert_clean_run() {
 	[ "$status" -ne 99 ] || fail "valgrind reported errors: $stderr"

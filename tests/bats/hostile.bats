@@ -632,6 +632,8 @@ wait_file() {
 	! grep -qi 'proxy' "$out/env" || fail "proxy variable passed on: $(cat "$out/env")"
 
 	# no socket is ever opened: every system call of a run, traced
+	# (valgrind cannot run an ASan build: that check is for plain builds)
+	sanitized_build && return 0
 	printf '%s' "$EV" > "$BATS_TEST_TMPDIR/ev"
 	env -i PATH="$PATH" REQUEST_METHOD=POST CONTENT_TYPE=application/json \
 	    CONTENT_LENGTH=${#EV} LSHOOK_DATA_DIR="$DATA" LSHOOK_SECRET="$SECRET" \
