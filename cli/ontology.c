@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -19,7 +20,8 @@ static const char help[] =
     "rebuild  replace every ontology/<project>.json view by one rebuilt from\n"
     "         projects.jsonl and annotations.jsonl alone (ontology.jsonl, the\n"
     "         log of changes, is kept as it is); handlers wait meanwhile\n"
-    "show     print the view of one project\n\n"
+    "show     print the view of one project, with how often each label\n"
+    "         was used (\"counts\")\n\n"
     "  -d, --data-dir DIR   the data directory (default $LSHOOK_DATA_DIR)\n"
     "  -h, --help           this help\n";
 
@@ -46,21 +48,18 @@ rebuild(const char *dir)
 static int
 show(const char *dir, const char *project)
 {
-	char path[4096], buf[8192];
-	size_t n;
-	FILE *f;
+	struct buf b = { 0 };
+	char why[4600];
+	enum lsh_err e;
 
-	snprintf(path, sizeof(path), "%s/ontology/%s.json", dir, project);
-	f = fopen(path, "r");
-	if (f == NULL) {
-		cli_error("no ontology for project %s ('%s': %s)", project, path,
-		    strerror(errno));
-		return CLI_ERROR;
-	}
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		fwrite(buf, 1, n, stdout);
-	fclose(f);
-	return CLI_OK;
+	e = ontology_show(dir, strtoll(project, NULL, 10), &b, why, sizeof(why));
+	if (e == LSH_OK) {
+		buf_putc(&b, '\n');
+		fwrite(b.p, 1, b.len, stdout);
+	} else
+		cli_error("%s", why);
+	buf_free(&b);
+	return e == LSH_OK ? CLI_OK : CLI_ERROR;
 }
 
 int

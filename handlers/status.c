@@ -24,10 +24,10 @@
 #include <cjson/cJSON.h>
 
 #include "handler.h"
+#include "ontology.h"
 #include "stats.h"
 
 #define MAX_PROJECTS	500		/* ontology views listed */
-#define MAX_VIEW	(1 << 20)	/* a view is a few KiB; skip monsters */
 #define TRAIN_RECENT	20		/* training.jsonl records listed */
 #define TAIL_SCAN	(4 << 20)	/* bytes read backwards to find them */
 #define TAIL_BLOCK	(64 << 10)
@@ -73,55 +73,22 @@ by_number(const void *a, const void *b)
 	return lx != ly ? (lx < ly ? -1 : 1) : strcmp(x, y);
 }
 
-/* A small file whole, NUL-terminated; NULL when missing or too large. */
-static char *
-read_small(const char *path, size_t max, size_t *lenp)
-{
-	struct stat st;
-	char *text = NULL;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd == -1)
-		return NULL;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	    (size_t)st.st_size <= max &&
-	    (text = malloc((size_t)st.st_size + 1)) != NULL) {
-		if (read(fd, text, (size_t)st.st_size) != st.st_size) {
-			free(text);
-			text = NULL;
-		} else {
-			text[st.st_size] = '\0';
-			*lenp = (size_t)st.st_size;
-		}
-	}
-	close(fd);
-	return text;
-}
-
-/* One "<id>":{"ontology":<view>} member; the view embedded as written. */
+/* One "<id>":{"ontology":<view>} member: the view with its counts. */
 static void
 project_json(struct buf *b, const char *dir, const char *name, int first)
 {
-	char path[PATH_MAX];
-	cJSON *view;
-	size_t len = 0;
-	char *text;
+	struct buf view = { 0 };
+	char why[4600];
 
-	snprintf(path, sizeof(path), "%s/ontology/%s", dir, name);
-	text = read_small(path, MAX_VIEW, &len);
-	while (text != NULL && len > 0 && isspace((unsigned char)text[len - 1]))
-		text[--len] = '\0';
-	view = text != NULL ? cJSON_ParseWithLength(text, len) : NULL;
 	buf_printf(b, "%s\"%.*s\":{\"ontology\":", first ? "" : ",",
 	    (int)strspn(name, "0123456789"), name);
-	if (cJSON_IsObject(view))
-		buf_add(b, text, len);
+	if (ontology_show(dir, strtoll(name, NULL, 10), &view, why,
+	    sizeof(why)) == LSH_OK)
+		buf_add(b, view.p, view.len);
 	else
 		buf_puts(b, "null");
 	buf_putc(b, '}');
-	cJSON_Delete(view);
-	free(text);
+	buf_free(&view);
 }
 
 static void

@@ -280,30 +280,50 @@ follow_first_seen(const struct config *cfg, struct store *st,
 
 /* --- ontology ------------------------------------------------------------------ */
 
+/*
+ * The labels of the event: for annotation events, only the "annotation"
+ * value is parsed (the task and the project around it are most of the
+ * body); a project's whole payload, for its label config.
+ */
+static int
+extract_labels(const struct event *ev, enum onto_kind kind, struct onto_list *l)
+{
+	const struct span *a = &ev->json.annotation;
+	cJSON *tree;
+	int rc;
+
+	if (kind == ONTO_DECLARED)
+		tree = cJSON_ParseWithLength(ev->payload.p, ev->payload.len);
+	else if (a->len > 0)
+		tree = cJSON_ParseWithLength(ev->body + a->off, a->len);
+	else
+		return 0;	/* no annotation: no label used */
+	if (tree == NULL)
+		return -1;
+	rc = kind == ONTO_DECLARED ? ontology_extract(kind, tree, l) :
+	    ontology_used_in(tree, l);
+	cJSON_Delete(tree);
+	return rc;
+}
+
 static void
 follow_ontology(const struct config *cfg, struct store *st,
     struct request *req, const struct event *ev, enum lsh_family family,
     long long pid)
 {
 	struct onto_list l = { 0 };
-	cJSON *payload;
 	char why[512];
 	size_t changes;
-	int kind, rc;
+	int kind;
 
 	kind = ontology_kind(family, canonical(ev));
 	if (kind == -1 || pid < 0)
 		return;
-	payload = cJSON_ParseWithLength(ev->payload.p, ev->payload.len);
-	if (payload == NULL)
-		return;
-	rc = ontology_extract((enum onto_kind)kind, payload, &l);
-	if (rc == 0 && ontology_apply(st, cfg->data_dir, pid, ev->id,
-	    (enum onto_kind)kind, &l,
-	    cfg->fsync, &changes, why, sizeof(why)) != LSH_OK)
+	if (extract_labels(ev, (enum onto_kind)kind, &l) == 0 &&
+	    ontology_apply(st, cfg->data_dir, pid, ev->id, (enum onto_kind)kind,
+	    &l, cfg->fsync, &changes, why, sizeof(why)) != LSH_OK)
 		req_log(req, "ontology of project %lld not updated: %s", pid, why);
 	onto_list_free(&l);
-	cJSON_Delete(payload);
 }
 
 void

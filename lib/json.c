@@ -27,7 +27,8 @@ enum role {
 	ROLE_PROJECT,
 	ROLE_TASK,
 	ROLE_ANNOTATION,
-	ROLE_ANNOTATION_TASK
+	ROLE_ANNOTATION_TASK,
+	ROLE_ANNOTATION_VALUE
 };
 
 struct key {
@@ -215,6 +216,8 @@ role_of(const struct scanner *s, int depth)
 			return ROLE_ACTION;
 		if (n0 == N_PROJECT)
 			return ROLE_PROJECT;
+		if (n0 == N_ANNOTATION)
+			return ROLE_ANNOTATION_VALUE;
 	} else if (depth == 2 && n0 == N_PROJECT) {
 		if (n1 == N_ID)
 			return ROLE_PROJECT;
@@ -508,6 +511,13 @@ capture(struct scanner *s, enum role role, size_t start)
 			ev->action.off = start;
 			ev->action.len = len;
 			ev->action_string = c == '"';
+		}
+		return 0;
+	}
+	if (role == ROLE_ANNOTATION_VALUE) {
+		if (ev->annotation.len == 0) {	/* the first, as cJSON reads it */
+			ev->annotation.off = start;
+			ev->annotation.len = len;
 		}
 		return 0;
 	}

@@ -21,6 +21,7 @@
 #include <expat.h>
 
 #include "buf.h"
+#include "counts.h"
 #include "event.h"
 #include "ontology.h"
 
@@ -175,7 +176,13 @@ add_annotation(struct onto_list *out, const cJSON *annotation)
 int
 ontology_used(const cJSON *payload, struct onto_list *out)
 {
-	const cJSON *a = cJSON_GetObjectItemCaseSensitive(payload, "annotation");
+	return ontology_used_in(cJSON_GetObjectItemCaseSensitive(payload,
+	    "annotation"), out);
+}
+
+int
+ontology_used_in(const cJSON *a, struct onto_list *out)
+{
 	const cJSON *one;
 	int rc = 0;
 
@@ -437,6 +444,25 @@ new_view(long long project_id)
 	return v;
 }
 
+/*
+ * Views written before the counts moved to <project>.counts held "used" as
+ * an object of counts: keep its labels, as a list.
+ */
+static void
+used_as_lists(cJSON *view)
+{
+	cJSON *ctl, *used, *list, *u;
+
+	cJSON_ArrayForEach(ctl, cJSON_GetObjectItemCaseSensitive(view, "controls")) {
+		used = cJSON_GetObjectItemCaseSensitive(ctl, "used");
+		if (!cJSON_IsObject(used) || (list = cJSON_CreateArray()) == NULL)
+			continue;
+		cJSON_ArrayForEach(u, used)
+			cJSON_AddItemToArray(list, cJSON_CreateString(u->string));
+		cJSON_ReplaceItemInObjectCaseSensitive(ctl, "used", list);
+	}
+}
+
 /* The view at path, or a new one when there is none (or it is unreadable:
  * it can always be rebuilt from the logs). */
 static cJSON *
@@ -464,6 +490,7 @@ load_view(const char *path, long long project_id)
 		cJSON_Delete(v);
 		return new_view(project_id);
 	}
+	used_as_lists(v);
 	return v;
 }
 
@@ -514,6 +541,18 @@ is_declared(const cJSON *ctl, const char *label)
 		if (cJSON_IsString(a) && strcmp(a->valuestring, label) == 0)
 			return 1;
 	}
+	return 0;
+}
+
+/* Whether a control's "used" list holds label. */
+static int
+is_used(const cJSON *ctl, const char *label)
+{
+	const cJSON *u;
+
+	cJSON_ArrayForEach(u, cJSON_GetObjectItemCaseSensitive(ctl, "used"))
+		if (cJSON_IsString(u) && strcmp(u->valuestring, label) == 0)
+			return 1;
 	return 0;
 }
 
@@ -615,30 +654,25 @@ apply_declared(struct apply *a, const struct onto_list *l)
 	}
 }
 
+/* First uses go into the view; how often labels are used, into counts.c. */
 static void
-apply_used(struct apply *a, const struct onto_list *l, enum onto_kind kind)
+apply_used(struct apply *a, const struct onto_list *l)
 {
-	cJSON *ctl, *used, *cnt;
+	cJSON *ctl, *used;
 	size_t i;
 
 	for (i = 0; i < l->n; i++) {
 		ctl = control_of(a->view, l->v[i].control);
-		if (ctl == NULL)
+		if (ctl == NULL || is_used(ctl, l->v[i].label))
 			continue;
 		if (cJSON_GetObjectItemCaseSensitive(ctl, "type") == NULL)
 			set_string(ctl, "type", l->v[i].type);
 		used = cJSON_GetObjectItemCaseSensitive(ctl, "used");
 		if (used == NULL)
-			used = cJSON_AddObjectToObject(ctl, "used");
-		cnt = cJSON_GetObjectItemCaseSensitive(used, l->v[i].label);
-		if (cnt == NULL) {
-			cJSON_AddNumberToObject(used, l->v[i].label, 1);
-			note(a, l->v[i].control, l->v[i].label, "first_used", NULL,
-			    is_declared(ctl, l->v[i].label));
-		} else if (kind == ONTO_CREATED) {
-			cJSON_SetNumberValue(cnt, cnt->valuedouble + 1);
-			a->dirty = 1;
-		}
+			used = cJSON_AddArrayToObject(ctl, "used");
+		cJSON_AddItemToArray(used, cJSON_CreateString(l->v[i].label));
+		note(a, l->v[i].control, l->v[i].label, "first_used", NULL,
+		    is_declared(ctl, l->v[i].label));
 	}
 }
 
@@ -660,10 +694,10 @@ tidy(cJSON *view)
 		cJSON_DeleteItemFromObjectCaseSensitive(ctl, "undeclared");
 		und = cJSON_AddArrayToObject(ctl, "undeclared");
 		cJSON_ArrayForEach(u, used)
-			if (!is_declared(ctl, u->string))
-				cJSON_AddItemToArray(und, cJSON_CreateString(u->string));
+			if (cJSON_IsString(u) && !is_declared(ctl, u->valuestring))
+				cJSON_AddItemToArray(und, cJSON_CreateString(u->valuestring));
 		if (used != NULL)
-			sort_children(used, cmp_key);
+			sort_children(used, cmp_value);
 		sort_children(und, cmp_value);
 		if (cJSON_GetObjectItemCaseSensitive(ctl, "declared") != NULL)
 			sort_children(cJSON_GetObjectItemCaseSensitive(ctl,
@@ -722,26 +756,68 @@ fail_errno(char *why, size_t whysz, const char *what, const char *path)
 	    LSH_E_STORAGE;
 }
 
-/* Open and lock <dir>/ontology/.lock, creating the folder. */
+/* Open and lock <dir>/ontology/.lock (op: LOCK_SH or LOCK_EX), creating
+ * the folder. */
 static int
-lock_ontology(const char *dir, char *path, size_t pathsz)
+lock_ontology(const char *dir, int op, char *path, size_t pathsz)
 {
 	int fd;
 
-	snprintf(path, pathsz, "%s/ontology", dir);
-	if (mkdir(path, 0750) == -1 && errno != EEXIST)
-		return -1;
 	snprintf(path, pathsz, "%s/ontology/.lock", dir);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+	if (fd == -1 && errno == ENOENT) {
+		snprintf(path, pathsz, "%s/ontology", dir);
+		if (mkdir(path, 0750) == -1 && errno != EEXIST)
+			return -1;
+		snprintf(path, pathsz, "%s/ontology/.lock", dir);
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+	}
 	if (fd == -1)
 		return -1;
-	while (flock(fd, LOCK_EX) == -1) {
+	while (flock(fd, op) == -1) {
 		if (errno != EINTR) {
 			close(fd);
 			return -1;
 		}
 	}
 	return fd;
+}
+
+static void
+unlock_ontology(int fd)
+{
+	flock(fd, LOCK_UN);
+	close(fd);
+}
+
+/*
+ * Count the labels of l in the project's counts file: with exclusive set
+ * (the exclusive lock held), adding records for new labels; else only
+ * when every label is known (returns 0 otherwise).  Returns 1 when
+ * counted, 0 when not, -1 on a system error.
+ */
+static int
+count_list(const char *dir, long long project, const struct onto_list *l,
+    int add, int exclusive)
+{
+	struct count_key one[16], *keys = one;
+	size_t i;
+	int rc;
+
+	if (l->n > sizeof(one) / sizeof(one[0]) &&
+	    (keys = calloc(l->n, sizeof(*keys))) == NULL)
+		return -1;
+	for (i = 0; i < l->n; i++) {
+		keys[i].control = l->v[i].control;
+		keys[i].label = l->v[i].label;
+	}
+	if (exclusive)
+		rc = counts_update(dir, project, keys, l->n, add) == 0 ? 1 : -1;
+	else
+		rc = counts_add_known(dir, project, keys, l->n, add);
+	if (keys != one)
+		free(keys);
+	return rc;
 }
 
 static enum lsh_err
@@ -751,6 +827,7 @@ apply_locked(struct store *st, const char *dir, struct apply *a,
 {
 	char path[4096], tmp[4096];
 	struct iovec iov[1];
+	enum lsh_err e;
 
 	snprintf(path, sizeof(path), "%s/ontology/%lld.json", dir, a->project_id);
 	snprintf(tmp, sizeof(tmp), "%s/ontology/.%lld.json.tmp", dir, a->project_id);
@@ -762,24 +839,36 @@ apply_locked(struct store *st, const char *dir, struct apply *a,
 	if (kind == ONTO_DECLARED)
 		apply_declared(a, l);
 	else
-		apply_used(a, l, kind);
-	if (!a->dirty)
-		return LSH_OK;
-	tidy(a->view);
-	if (a->changes->failed) {
-		snprintf(why, whysz, "out of memory");
-		return LSH_E_NOMEM;
+		apply_used(a, l);
+	if (a->dirty) {
+		tidy(a->view);
+		if (a->changes->failed) {
+			snprintf(why, whysz, "out of memory");
+			return LSH_E_NOMEM;
+		}
+		/* The view is derived (ontology rebuild makes it again from
+		 * the logs): replaced atomically, not synced. */
+		if (write_view(tmp, path, a->view, 0) == -1)
+			return fail_errno(why, whysz, "cannot write ontology view",
+			    path);
 	}
-	/* The view is derived (ontology rebuild makes it again from the
-	 * logs): replaced atomically, but not worth a sync per annotation. */
-	if (write_view(tmp, path, a->view, 0) == -1)
-		return fail_errno(why, whysz, "cannot write ontology view", path);
-	if (!record || a->changes->len == 0)
-		return LSH_OK;
-	iov[0].iov_base = a->changes->p;
-	iov[0].iov_len = a->changes->len;
-	return store_append(st, dir, LSH_LOG_ONTOLOGY, iov, 1, do_fsync, why,
-	    whysz);
+	if (record && a->changes->len > 0) {
+		iov[0].iov_base = a->changes->p;
+		iov[0].iov_len = a->changes->len;
+		e = store_append(st, dir, LSH_LOG_ONTOLOGY, iov, 1, do_fsync, why,
+		    whysz);
+		if (e != LSH_OK)
+			return e;
+	}
+	/* Last: a label the view knows but the counts do not yet comes back
+	 * here with the next event that uses it, and is counted then. */
+	if (kind != ONTO_DECLARED && count_list(dir, a->project_id, l,
+	    kind == ONTO_CREATED, 1) == -1) {
+		snprintf(path, sizeof(path), "%s/ontology/%lld.counts", dir,
+		    a->project_id);
+		return fail_errno(why, whysz, "cannot count labels in", path);
+	}
+	return LSH_OK;
 }
 
 enum lsh_err
@@ -791,28 +880,104 @@ ontology_apply(struct store *st, const char *dir, long long project_id,
 	struct apply a;
 	char at[40], lockpath[4096];
 	enum lsh_err e;
-	int fd;
+	int fd, done;
 
 	*changes = 0;
 	if (kind != ONTO_DECLARED && l->n == 0)
 		return LSH_OK;	/* nothing used, nothing to change */
+	if (kind != ONTO_DECLARED) {
+		/* The usual case: every label known, only counted. */
+		fd = lock_ontology(dir, LOCK_SH, lockpath, sizeof(lockpath));
+		if (fd == -1)
+			return fail_errno(why, whysz, "cannot lock", lockpath);
+		done = count_list(dir, project_id, l, kind == ONTO_CREATED, 0);
+		unlock_ontology(fd);
+		if (done == 1)
+			return LSH_OK;
+	}
 	lsh_timestamp(at, sizeof(at));
 	memset(&a, 0, sizeof(a));
 	a.changes = &lines;
 	a.at = at;
 	a.event_id = event_id;
 	a.project_id = project_id;
-	fd = lock_ontology(dir, lockpath, sizeof(lockpath));
+	fd = lock_ontology(dir, LOCK_EX, lockpath, sizeof(lockpath));
 	if (fd == -1)
 		return fail_errno(why, whysz, "cannot lock", lockpath);
 	e = apply_locked(st, dir, &a, kind, l, do_fsync, 1, why, whysz);
-	flock(fd, LOCK_UN);
-	close(fd);
+	unlock_ontology(fd);
 	if (e == LSH_OK)
 		*changes = a.count;
 	cJSON_Delete(a.view);
 	buf_free(&lines);
 	return e;
+}
+
+/* --- reading a view with its counts ------------------------------------------ */
+
+static void
+add_count(void *arg, const char *control, size_t clen, const char *label,
+    size_t llen, uint64_t count)
+{
+	cJSON *controls = arg, *ctl, *counts;
+	char *c = strndup(control, clen), *l = strndup(label, llen);
+
+	ctl = c != NULL ? cJSON_GetObjectItemCaseSensitive(controls, c) : NULL;
+	counts = cJSON_GetObjectItemCaseSensitive(ctl, "counts");
+	if (ctl != NULL && counts == NULL)
+		counts = cJSON_AddObjectToObject(ctl, "counts");
+	if (counts != NULL && l != NULL &&
+	    cJSON_GetObjectItemCaseSensitive(counts, l) == NULL)
+		cJSON_AddNumberToObject(counts, l, (double)count);
+	free(c);
+	free(l);
+}
+
+enum lsh_err
+ontology_show(const char *dir, long long project_id, struct buf *out,
+    char *why, size_t whysz)
+{
+	char path[4096], lockpath[4096];
+	cJSON *view, *ctl, *counts;
+	struct stat st;
+	char *text;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/ontology/%lld.json", dir, project_id);
+	if (stat(path, &st) == -1) {
+		snprintf(why, whysz, "no ontology for project %lld ('%s': %s)",
+		    project_id, path, strerror(errno));
+		return errno == ENOENT ? LSH_E_NOT_FOUND : LSH_E_STORAGE;
+	}
+	fd = lock_ontology(dir, LOCK_SH, lockpath, sizeof(lockpath));
+	if (fd == -1)
+		return fail_errno(why, whysz, "cannot lock", lockpath);
+	view = load_view(path, project_id);
+	if (view != NULL && counts_each(dir, project_id, add_count,
+	    cJSON_GetObjectItemCaseSensitive(view, "controls")) == -1) {
+		unlock_ontology(fd);
+		cJSON_Delete(view);
+		snprintf(path, sizeof(path), "%s/ontology/%lld.counts", dir, project_id);
+		return fail_errno(why, whysz, "cannot read", path);
+	}
+	unlock_ontology(fd);
+	cJSON_ArrayForEach(ctl, cJSON_GetObjectItemCaseSensitive(view, "controls")) {
+		counts = cJSON_GetObjectItemCaseSensitive(ctl, "counts");
+		if (counts == NULL)
+			counts = cJSON_AddObjectToObject(ctl, "counts");
+		else
+			sort_children(counts, cmp_key);
+		sort_children(ctl, cmp_key);
+	}
+	text = view != NULL ? cJSON_PrintUnformatted(view) : NULL;
+	cJSON_Delete(view);
+	if (text == NULL) {
+		snprintf(why, whysz, "out of memory");
+		return LSH_E_NOMEM;
+	}
+	buf_puts(out, text);
+	cJSON_free(text);
+	return out->failed ? LSH_E_NOMEM : LSH_OK;
 }
 
 /* --- kinds and rebuilding --------------------------------------------------- */
@@ -930,7 +1095,8 @@ replay_record(struct store *st, const char *dir, const struct replay *r,
 	return e;
 }
 
-/* Remove every view, so projects no longer in the logs disappear too. */
+/* Remove every view and counts file, so projects no longer in the logs
+ * disappear too. */
 static void
 remove_views(const char *dir)
 {
@@ -943,7 +1109,8 @@ remove_views(const char *dir)
 	if (dp == NULL)
 		return;
 	while ((d = readdir(dp)) != NULL) {
-		if (d->d_name[0] == '.' || !ends_with(d->d_name, ".json"))
+		if (d->d_name[0] == '.' || (!ends_with(d->d_name, ".json") &&
+		    !ends_with(d->d_name, ".counts")))
 			continue;
 		snprintf(path, sizeof(path), "%s/ontology/%s", dir, d->d_name);
 		unlink(path);
@@ -962,11 +1129,12 @@ ontology_rebuild(const char *dir, int do_fsync, size_t *events, char *why,
 	int fd;
 
 	*events = 0;
-	fd = lock_ontology(dir, lockpath, sizeof(lockpath));
+	fd = lock_ontology(dir, LOCK_EX, lockpath, sizeof(lockpath));
 	if (fd == -1)
 		return fail_errno(why, whysz, "cannot lock", lockpath);
 	store_init(&st);
 	remove_views(dir);
+	counts_forget();
 	replay_open(&p, dir, LSH_FAM_PROJECTS);
 	replay_open(&an, dir, LSH_FAM_ANNOTATIONS);
 	while (e == LSH_OK && (p.rec != NULL || an.rec != NULL)) {
@@ -980,7 +1148,6 @@ ontology_rebuild(const char *dir, int do_fsync, size_t *events, char *why,
 	replay_close(&p);
 	replay_close(&an);
 	store_close(&st);
-	flock(fd, LOCK_UN);
-	close(fd);
+	unlock_ontology(fd);
 	return e;
 }

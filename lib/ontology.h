@@ -6,6 +6,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "buf.h"
 #include "err.h"
 #include "route.h"
 #include "store.h"
@@ -41,6 +42,9 @@ enum onto_kind {
  */
 int ontology_used(const cJSON *payload, struct onto_list *out);
 
+/* The same for the value of "annotation" alone (an object or a list). */
+int ontology_used_in(const cJSON *annotation, struct onto_list *out);
+
 /*
  * Controls and labels a project declares: project.label_config parsed
  * with expat (aliases and nested taxonomy choices included), or
@@ -55,7 +59,10 @@ int ontology_declared(const cJSON *project, struct onto_list *out);
  * append one ontology.jsonl record per change (label declared, removed
  * from the config, used for the first time) naming event_id, all under
  * one lock, so concurrent handlers never lose or repeat a change.  The
- * view is replaced atomically.  *changes gets the number of changes.
+ * view is replaced atomically, and only when the ontology changed; how
+ * often each label was used goes to <project_id>.counts (counts.h), so an
+ * annotation whose labels are all known costs a shared lock and a few
+ * atomic adds.  *changes gets the number of changes.
  */
 enum lsh_err ontology_apply(struct store *, const char *dir,
     long long project_id, const char *event_id, enum onto_kind,
@@ -81,6 +88,14 @@ int ontology_extract(enum onto_kind, const cJSON *payload, struct onto_list *);
  */
 enum lsh_err ontology_rebuild(const char *dir, int do_fsync, size_t *events,
     char *why, size_t whysz);
+
+/*
+ * Append project_id's view to out with the counts of its labels: each
+ * control gets "counts", label -> how often used.  Read under the shared
+ * lock.  LSH_E_NOT_FOUND (why says so) when the project has no view.
+ */
+enum lsh_err ontology_show(const char *dir, long long project_id,
+    struct buf *out, char *why, size_t whysz);
 
 void onto_list_free(struct onto_list *);
 

@@ -9,6 +9,9 @@ ONTO=$FIXTURES/ontology
 
 view() { jq -c "$1" "$DATA/ontology/$2.json"; }
 
+# shown FILTER PROJECT: jq FILTER over `lshook ontology show` (view and counts).
+shown() { "$ROOT/bin/lshook" ontology show -d "$DATA" "$2" | jq -c "$1"; }
+
 # changes FILTER: the ontology.jsonl records as compact [control,label,change].
 changes() {
 	jq -c "[.control, .label, .change${1:-}]" "$DATA/ontology.jsonl"
@@ -37,16 +40,51 @@ changes() {
 	assert_line '["box","Boat","first_used",false]'
 	assert_line '["quality","Good","first_used",true]'
 	assert_line '["kind","Vehicle/air","first_used",true]'
-	run view '.controls.box | [.used, .undeclared]' 41
-	assert_output '[{"Boat":1,"C":1},["Boat"]]'
-	# the same annotation again: counted, no new change
+	run view '.controls.box | [.used, .undeclared, .counts]' 41
+	assert_output '[["Boat","C"],["Boat"],null]'
+	run shown '.controls.box | [.used, .undeclared, .counts]' 41
+	assert_output '[["Boat","C"],["Boat"],{"Boat":1,"C":1}]'
+	# the same annotation again: counted, no new change, the view not rewritten
 	n=$(wc -l < "$DATA/ontology.jsonl")
+	ino=$(stat -c %i "$DATA/ontology/41.json")
 	run_cgi_file annotations "$ONTO/ANNOTATION_CREATED.json" HTTP_WEBHOOK_ID=msg-2
 	[ "$(wc -l < "$DATA/ontology.jsonl")" -eq "$n" ]
-	run view '.controls.box.used' 41
+	[ "$(stat -c %i "$DATA/ontology/41.json")" = "$ino" ]
+	run shown '.controls.box.counts' 41
 	assert_output '{"Boat":2,"C":2}'
+	run shown '.controls.quality.counts' 41
+	assert_output '{"Good":2}'
 	run view '.controls.kind.undeclared' 41
 	assert_output '[]'
+}
+
+@test "ontology: an updated annotation adds first uses, counted once, and no more" {
+	run_cgi_file projects "$ONTO/PROJECT_UPDATED.json"
+	run_cgi_file annotations "$ONTO/ANNOTATION_CREATED.json"
+	body=$(jq -c '.action = "ANNOTATION_UPDATED" |
+	    .annotation.result += [{"from_name":"box","type":"rectanglelabels",
+	      "value":{"rectanglelabels":["Ship","Ship"]}}]' "$ONTO/ANNOTATION_CREATED.json")
+	run_cgi annotations "$body"
+	assert_http 200 .status ok
+	run_cgi annotations "$body" HTTP_WEBHOOK_ID=again
+	assert_http 200 .status ok
+	run shown '.controls.box | [.used, .counts]' 41
+	assert_output '[["Boat","C","Ship"],{"Boat":1,"C":1,"Ship":1}]'
+	run jq -c 'select(.label == "Ship") | .change' "$DATA/ontology.jsonl"
+	assert_output '"first_used"'
+}
+
+@test "ontology: a counts file that is not one is started afresh, the labels counted again" {
+	run_cgi_file projects "$ONTO/PROJECT_UPDATED.json"
+	run_cgi_file annotations "$ONTO/ANNOTATION_CREATED.json"
+	echo garbage > "$DATA/ontology/41.counts"
+	run shown '.controls.box.counts' 41
+	assert_output '{}'
+	run_cgi_file annotations "$ONTO/ANNOTATION_CREATED.json" HTTP_WEBHOOK_ID=msg-2
+	assert_http 200 .status ok
+	[ -z "$stderr" ] || fail "stderr: $stderr"
+	run shown '.controls.box.counts' 41
+	assert_output '{"Boat":1,"C":1}'
 }
 
 @test "ontology: a label removed from the config is a change; its uses stay" {
@@ -58,7 +96,7 @@ changes() {
 	assert_http 200 .status ok
 	run jq -c 'select(.change == "removed") | [.control, .label]' "$DATA/ontology.jsonl"
 	assert_output '["box","Car"]'
-	run view '.controls.box | [.declared, .used.C, .undeclared]' 41
+	run shown '.controls.box | [.declared, .counts.C, .undeclared]' 41
 	assert_output '[[{"value":"Airplane"}],1,["Boat","C"]]'
 }
 
@@ -108,27 +146,33 @@ changes() {
 	run jq -r 'select(.change == "first_used") | .label' "$DATA/ontology.jsonl"
 	[ "${#lines[@]}" -eq 28 ]	# U1..U24, S0..S2, Airplane
 	[ "$(printf '%s\n' "${lines[@]}" | sort -u | wc -l)" -eq 28 ]
-	run view '[.controls.box.used[]] | add' 41
+	run shown '[.controls.box.counts[]] | add' 41
 	assert_output 72
-	run view '.controls.box.used | [.Airplane, .S0, .S1, .S2]' 41
+	run shown '.controls.box.counts | [.Airplane, .S0, .S1, .S2]' 41
 	assert_output '[24,8,8,8]'
+	run view '.controls.box.used | length' 41
+	assert_output 28
 }
 
-@test "ontology: lshook ontology rebuild gives back the same views from the logs alone" {
+@test "ontology: lshook ontology rebuild gives back the same views and counts from the logs alone" {
 	run_cgi_file projects "$ONTO/PROJECT_UPDATED.json"
 	run_cgi_file annotations "$ONTO/ANNOTATION_CREATED.json"
+	run_cgi_file annotations "$ONTO/ANNOTATION_CREATED.json" HTTP_WEBHOOK_ID=msg-2
 	body=$(jq -c '.project.label_config |= sub("<Choice value=\"Bad\"/>"; "")' \
 	    "$ONTO/PROJECT_UPDATED.json")
 	run_cgi projects "$body"
 	run_cgi_file annotations "$LSDOCS/ANNOTATION_CREATED.json"
 	mkdir "$BATS_TEST_TMPDIR/live"
-	cp "$DATA"/ontology/*.json "$BATS_TEST_TMPDIR/live/"
+	cp "$DATA"/ontology/*.json "$DATA"/ontology/*.counts "$BATS_TEST_TMPDIR/live/"
+	shown_before=$(shown . 41; shown . 2)
 	changes_before=$(cat "$DATA/ontology.jsonl")
-	rm "$DATA"/ontology/41.json
+	rm "$DATA"/ontology/41.json "$DATA"/ontology/2.counts
 	echo '{"project_id":41,"controls":{"junk":{}}}' > "$DATA/ontology/2.json"
 	run "${VALGRIND_CMD[@]}" "$ROOT/bin/lshook" ontology rebuild -d "$DATA"
 	assert_success
-	assert_output --partial "from 6 records"	# 4 events, 2 PROJECT_FIRST_SEEN
+	assert_output --partial "from 7 records"	# 5 events, 2 PROJECT_FIRST_SEEN
+	[ "$(shown . 41; shown . 2)" = "$shown_before" ]
+	[ "$(shown .controls.box.counts 41)" = '{"Boat":2,"C":2}' ]
 	for f in "$BATS_TEST_TMPDIR"/live/*.json; do
 		cmp "$f" "$DATA/ontology/${f##*/}" || fail "${f##*/} differs"
 	done

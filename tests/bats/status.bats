@@ -90,6 +90,8 @@ post_fixtures() {
 	    "ANNOTATION_CREATED annotations ignored 2" ]
 	[ "$(jqb '.recent[-1].id')" = "$(jq -r .id "$DATA/tasks.jsonl" | head -1)" ]
 	[ "$(jqb '.projects["1"].ontology.controls.label.declared[0].value')" = Airplane ]
+	[ "$(jqb '.projects["2"].ontology.controls.answer | [.used, .counts] | tostring')" = \
+	    '[["Answer"],{"Answer":1}]' ] || fail "$(jqb '.projects["2"]')"
 	[ "$(jqb '.training[0] | [.action, .project_id] | join(" ")')" = "START_TRAINING 1" ]
 }
 

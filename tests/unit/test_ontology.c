@@ -122,6 +122,20 @@ slurp(const char *name)
 	return text;
 }
 
+/* ontology_show of a project, or "(error)". */
+static const char *
+show(long long project)
+{
+	static struct buf b;
+	char why[256];
+
+	b.len = 0;
+	if (ontology_show(dir, project, &b, why, sizeof(why)) != LSH_OK)
+		return "(error)";
+	buf_putc(&b, '\0');
+	return b.p;
+}
+
 static size_t
 apply(struct store *st, enum onto_kind kind, const char *json)
 {
@@ -162,11 +176,15 @@ test_apply(void)
 	CHECK(apply(&st, ONTO_CREATED, use) == 2, "two first uses (b and Z)");
 	CHECK(apply(&st, ONTO_CREATED, use) == 0, "used again: no change ...");
 	view = slurp("ontology/9.json");
-	CHECK(strstr(view, "\"used\":{\"Z\":4,\"b\":2}") != NULL, "... but counted");
+	CHECK(strstr(view, "\"used\":[\"Z\",\"b\"]") != NULL, "the view lists the used labels");
 	CHECK(strstr(view, "\"undeclared\":[\"Z\"]") != NULL,
 	    "an alias counts as declared, Z does not");
+	CHECK_STR(show(9), "{\"project_id\":9,\"controls\":{\"n\":{\"counts\":"
+	    "{\"Z\":4,\"b\":2},\"declared\":[{\"value\":\"A\"},{\"value\":\"B\","
+	    "\"alias\":\"b\"}],\"target\":\"t\",\"type\":\"Labels\",\"undeclared\":"
+	    "[\"Z\"],\"used\":[\"Z\",\"b\"]}}}", "... and show adds the counts");
 	CHECK(apply(&st, ONTO_UPDATED, use) == 0 &&
-	    strstr(slurp("ontology/9.json"), "\"Z\":4") != NULL,
+	    strstr(show(9), "\"counts\":{\"Z\":4,\"b\":2}") != NULL,
 	    "updates do not count again");
 	CHECK(apply(&st, ONTO_DECLARED, cfg1) == 1, "B removed from the config");
 	CHECK(strstr(slurp("ontology.jsonl"), "\"label\":\"B\",\"change\":\"removed\"")
@@ -205,7 +223,9 @@ test_rebuild(void)
 	snprintf(before, sizeof(before), "%s", slurp("ontology/4.json"));
 	CHECK_STR(before, "{\"project_id\":4,\"controls\":{\"c\":{\"declared\":"
 	    "[{\"value\":\"Y\"}],\"target\":\"t\",\"type\":\"Choices\",\"undeclared\":"
-	    "[\"N\"],\"used\":{\"N\":1,\"Y\":1}}}}\n", "the rebuilt view");
+	    "[\"N\"],\"used\":[\"N\",\"Y\"]}}}\n", "the rebuilt view");
+	CHECK(strstr(show(4), "\"counts\":{\"N\":1,\"Y\":1}") != NULL,
+	    "the rebuilt counts");
 	CHECK(slurp("ontology/9.json")[0] == '\0',
 	    "a view with no records left in the logs is dropped");
 }

@@ -160,7 +160,7 @@
   }
 
   function control(name, c) {
-    var used = c.used || {}, declared = c.declared || [], seen = {}, total = 0, k;
+    var used = c.counts || {}, declared = c.declared || [], seen = {}, total = 0, k;
     for (k in used) total += used[k];
     var decl = declared.map(function (d) {
       var n = (used[d.value] || 0) + (d.alias && d.alias !== d.value ? used[d.alias] || 0 : 0);
