@@ -11,7 +11,9 @@
  *
  * A process maps the file shared and indexes its records in a small hash
  * table; it maps again when the file grew (another process appended) or
- * was replaced (a rebuild).  Adds go straight to the shared pages: the
+ * was replaced (a rebuild).  Not on a change of mtime: every first write
+ * to a mapped page sets it.  Records are bounds-checked when read, so a
+ * file changed in place by something else yields no count, never a fault.  Adds go straight to the shared pages: the
  * kernel keeps one copy of them for every process.
  */
 #include <errno.h>
@@ -42,7 +44,6 @@ struct map {
 	char		*path;		/* NULL: unused */
 	dev_t		 dev;
 	ino_t		 ino;
-	struct timespec	 mtime;		/* when mapped: an in-place rewrite */
 	unsigned char	*p;
 	size_t		 len;		/* bytes mapped (the file's size then) */
 	size_t		 end;		/* end of the last whole record */
@@ -221,7 +222,6 @@ map_file(struct map *m, int fd, const struct stat *st)
 	m->len = len;
 	m->dev = st->st_dev;
 	m->ino = st->st_ino;
-	m->mtime = st->st_mtim;
 	if (memcmp(m->p, MAGIC, 8) != 0) {
 		errno = EINVAL;
 		return -1;
@@ -290,9 +290,7 @@ open_map(const char *dir, long long project, int create)
 	if (m == NULL)
 		return NULL;
 	if (stat(path, &st) == 0 && m->p != NULL && st.st_dev == m->dev &&
-	    st.st_ino == m->ino && (size_t)st.st_size == m->len &&
-	    st.st_mtim.tv_sec == m->mtime.tv_sec &&
-	    st.st_mtim.tv_nsec == m->mtime.tv_nsec)
+	    st.st_ino == m->ino && (size_t)st.st_size == m->len)
 		return m;	/* the usual case: nothing changed */
 	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0), 0640);
 	rc = fd == -1 ? -1 : 0;

@@ -114,7 +114,7 @@ test_replaced_and_foreign(void)
 	CHECK(counts_update(dir, 1, a, 1, 1) == 0, "a new file");
 	CHECK_STR(dump(), "box/A=1 ", "counted afresh in the new file");
 	f = fopen(counts_path(), "w");
-	CHECK(f != NULL && fputs("not a counts file, longer than a header\n", f) >= 0,
+	CHECK(f != NULL && fputs("not a counts file, and longer than the one it replaces\n", f) >= 0,
 	    "overwritten by something else");
 	fclose(f);
 	CHECK_STR(dump(), "", "a foreign file reads as empty");
