@@ -2,7 +2,7 @@
  * seen.c: the table of recently seen delivery ids.
  *
  * A fixed-size file of slots read and written with pread and pwrite under
- * an exclusive flock.  A crash can at worst leave one slot half written,
+ * an exclusive flock, kept open across requests (statefile.c).  A crash can at worst leave one slot half written,
  * which then matches nothing: the table forgets an id, it never invents
  * one.  The caller appends the event before remembering its id, so a crash
  * in between gives at-least-once, never a lost event.
@@ -19,6 +19,7 @@
 #include <sodium.h>
 
 #include "seen.h"
+#include "statefile.h"
 
 #define SLOT_SIZE	24	/* 16 bytes of hash, 8 of time */
 #define HEADER_SIZE	16	/* "LSHSEEN1" and the slot count */
@@ -29,61 +30,66 @@ table_size(unsigned long slots)
 	return HEADER_SIZE + (off_t)slots * SLOT_SIZE;
 }
 
+static struct statefile table = STATEFILE_INIT;
+static int table_checked;	/* its header was read since it was opened */
+
 static enum lsh_err
 fail(struct seen *s, const char *dir, char *why, size_t whysz, const char *what)
 {
 	int err = errno;
 
 	snprintf(why, whysz, "%s '%s/state/seen.db': %s", what, dir, strerror(err));
-	if (s->fd != -1)
-		close(s->fd);
+	if (s->fd != -1) {
+		statefile_unlock(&table);
+		statefile_close(&table);
+	}
 	s->fd = -1;
 	return err == ENOSPC || err == EDQUOT || err == EIO ? LSH_E_WRITE :
 	    LSH_E_STORAGE;
 }
 
-/* Make the file the right size with a valid header (under the lock). */
+/*
+ * Make the file the right size with a valid header (under the lock).  A
+ * file of the right size whose header this process has read is not read
+ * again: only lshook resizes it, and always with a new header.
+ */
 static int
-prepare(struct seen *s)
+prepare(struct seen *s, const struct stat *st)
 {
 	unsigned char head[HEADER_SIZE];
-	struct stat st;
 	uint64_t n = s->slots;
 
-	if (fstat(s->fd, &st) == -1)
-		return -1;
-	if (st.st_size == table_size(s->slots) &&
-	    pread(s->fd, head, sizeof(head), 0) == (ssize_t)sizeof(head) &&
-	    memcmp(head, "LSHSEEN1", 8) == 0 && memcmp(head + 8, &n, 8) == 0)
+	if (st->st_size == table_size(s->slots) && table_checked)
 		return 0;
+	if (st->st_size == table_size(s->slots) &&
+	    pread(s->fd, head, sizeof(head), 0) == (ssize_t)sizeof(head) &&
+	    memcmp(head, "LSHSEEN1", 8) == 0 && memcmp(head + 8, &n, 8) == 0) {
+		table_checked = 1;
+		return 0;
+	}
 	/* new, or sized for another LSHOOK_DEDUP_SLOTS: start afresh */
 	if (ftruncate(s->fd, 0) == -1 || ftruncate(s->fd, table_size(s->slots)) == -1)
 		return -1;
 	memcpy(head, "LSHSEEN1", 8);
 	memcpy(head + 8, &n, 8);
-	return pwrite(s->fd, head, sizeof(head), 0) == (ssize_t)sizeof(head) ? 0 : -1;
+	if (pwrite(s->fd, head, sizeof(head), 0) != (ssize_t)sizeof(head))
+		return -1;
+	table_checked = 1;
+	return 0;
 }
 
 static int
 open_locked(struct seen *s, const char *dir)
 {
-	char path[4096];
+	struct stat st;
+	int fd = table.fd;
 
-	snprintf(path, sizeof(path), "%s/state/seen.db", dir);
-	s->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
-	if (s->fd == -1 && errno == ENOENT) {	/* first use: make state/ */
-		snprintf(path, sizeof(path), "%s/state", dir);
-		if (mkdir(path, 0750) == -1 && errno != EEXIST)
-			return -1;
-		snprintf(path, sizeof(path), "%s/state/seen.db", dir);
-		s->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
-	}
+	s->fd = statefile_lock(&table, dir, "seen.db", LOCK_EX, &st);
+	if (s->fd != fd)
+		table_checked = 0;	/* (re)opened */
 	if (s->fd == -1)
 		return -1;
-	while (flock(s->fd, LOCK_EX) == -1)
-		if (errno != EINTR)
-			return -1;
-	return prepare(s);
+	return prepare(s, &st);
 }
 
 enum lsh_err
@@ -109,8 +115,10 @@ seen_check(struct seen *s, const char *dir, unsigned long slots, long window,
 		if (errno == ENOENT) {	/* say what is missing: the directory */
 			snprintf(why, whysz, "data directory '%s': %s", dir,
 			    strerror(errno));
-			if (s->fd != -1)
-				close(s->fd);
+			if (s->fd != -1) {
+				statefile_unlock(&table);
+				statefile_close(&table);
+			}
 			s->fd = -1;
 			return LSH_E_STORAGE;
 		}
@@ -155,7 +163,6 @@ seen_done(struct seen *s, int remember)
 			/* forgetting an id is safe: it may be stored again */
 		}
 	}
-	flock(s->fd, LOCK_UN);
-	close(s->fd);
+	statefile_unlock(&table);
 	s->fd = -1;
 }

@@ -3,8 +3,8 @@
  *
  * A handler notes in memory what its request came to (an event recorded,
  * ignored or duplicate, or an error answered) and, once the answer has
- * gone, adds it to <data>/state/stats.db: one fixed-layout struct read,
- * changed and written back in place under an exclusive flock of that file.
+ * gone, adds it to <data>/state/stats.db: one fixed-layout struct, kept
+ * mapped and changed in place under an exclusive flock of that file.
  * The status endpoint reads it under a shared lock, so it never reads a
  * log.  The file is bookkeeping, not a log: it is not synced, and one that
  * is not of this layout is started afresh.
@@ -16,10 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "statefile.h"
 #include "stats.h"
 
 #define STATS_MAGIC	"lshstat1"
@@ -256,36 +258,82 @@ apply(struct stats_state *st)
 	}
 }
 
-/* Open <dir>/state/stats.db, creating state/ and the file. */
-static int
-open_state(const char *dir)
-{
-	char path[PATH_MAX];
+/*
+ * The state file, kept open and mapped across requests: an update is a
+ * lock, a few stores into the shared pages and an unlock.  The status
+ * readers pread it under the shared lock and see the same pages.
+ */
+static struct statefile file = STATEFILE_INIT;
+static struct stats_state *mapped;	/* file's pages, or NULL */
+static ino_t mapped_ino;
+static dev_t mapped_dev;
 
-	snprintf(path, sizeof(path), "%s/state", dir);
-	if (mkdir(path, 0750) == -1 && errno != EEXIST)
-		return -1;
-	snprintf(path, sizeof(path), "%s/" STATS_FILE, dir);
-	return open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+static void
+unmap(void)
+{
+	if (mapped != NULL)
+		munmap(mapped, sizeof(*mapped));
+	mapped = NULL;
+}
+
+/* Under the lock: the file mapped, of this layout (started afresh when
+ * it is new or foreign).  NULL with errno set on failure. */
+static struct stats_state *
+map_locked(const struct stat *st)
+{
+	void *p;
+
+	if (mapped != NULL && (st->st_ino != mapped_ino || st->st_dev != mapped_dev ||
+	    (size_t)st->st_size != sizeof(*mapped)))
+		unmap();
+	if (mapped == NULL) {
+		if ((size_t)st->st_size != sizeof(*mapped) &&
+		    (ftruncate(file.fd, 0) == -1 ||
+		    ftruncate(file.fd, (off_t)sizeof(*mapped)) == -1))
+			return NULL;
+		p = mmap(NULL, sizeof(*mapped), PROT_READ | PROT_WRITE, MAP_SHARED,
+		    file.fd, 0);
+		if (p == MAP_FAILED)
+			return NULL;
+		mapped = p;
+		mapped_ino = st->st_ino;
+		mapped_dev = st->st_dev;
+	}
+	if (memcmp(mapped->magic, STATS_MAGIC, 8) != 0 ||
+	    mapped->size != sizeof(*mapped)) {
+		memset(mapped, 0, sizeof(*mapped));
+		memcpy(mapped->magic, STATS_MAGIC, 8);
+		mapped->size = sizeof(*mapped);
+	}
+	terminate(mapped);
+	return mapped;
 }
 
 void
 stats_flush(const struct config *cfg, struct request *req)
 {
-	struct stats_state *st = NULL;
-	int fd = -1, quiet = !pending.have_event;
+	struct stats_state *st;
+	struct stat sb;
+	int quiet = !pending.have_event;
 
 	if (!pending.have_event && !pending.have_error)
 		return;
 	if (cfg == NULL || cfg->data_dir == NULL)
 		goto out;
-	st = malloc(sizeof(*st));
-	fd = st != NULL ? open_state(cfg->data_dir) : -1;
-	if (fd == -1 || lock_fd(fd, LOCK_EX) == -1 || load(fd, st) == -1)
+	if (statefile_lock(&file, cfg->data_dir, "stats.db", LOCK_EX, &sb) == -1)
 		goto fail;
+	st = map_locked(&sb);
+	if (st == NULL) {
+		int err = errno;
+
+		statefile_unlock(&file);
+		unmap();
+		statefile_close(&file);
+		errno = err;
+		goto fail;
+	}
 	apply(st);
-	if (pwrite(fd, st, sizeof(*st), 0) != (ssize_t)sizeof(*st))
-		goto fail;
+	statefile_unlock(&file);
 	goto out;
 fail:
 	/* An error answer in an unusable data directory says so already. */
@@ -293,9 +341,6 @@ fail:
 		req_log(req, "status counters '%s/" STATS_FILE "' not updated: %s",
 		    cfg->data_dir, strerror(errno));
 out:
-	if (fd != -1)
-		close(fd);	/* releases the lock */
-	free(st);
 	pending.have_event = pending.have_error = 0;
 }
 

@@ -41,8 +41,8 @@ struct stats_error {
 };
 
 /*
- * The whole state file: fixed layout, written whole (temp file + rename)
- * under state/.stats.lock, so a reader never needs the lock.
+ * The whole state file: fixed layout, changed in place under an exclusive
+ * flock of the file, read under a shared one.
  */
 struct stats_state {
 	char			magic[8];	/* "lshstat1" */

@@ -1,0 +1,38 @@
+/* statefile.h: a file of <data>/state/ kept open across requests. */
+#ifndef LSH_STATEFILE_H
+#define LSH_STATEFILE_H
+
+#include <limits.h>
+#include <sys/stat.h>
+
+/*
+ * A FastCGI process serves many requests: the bookkeeping files it
+ * touches on each (the dedup table, the status counters) stay open
+ * between them.  statefile_lock opens the file (and state/) on first use
+ * or when the data directory changed, takes the flock, and checks under
+ * it that the descriptor still names the file: one removed or replaced
+ * (its link count 0 then) is opened again, so processes never lock or
+ * write different files.  Descriptors are close-on-exec.
+ */
+struct statefile {
+	char	path[PATH_MAX];	/* "" until first opened */
+	int	fd;		/* -1 when closed */
+};
+
+#define STATEFILE_INIT	{ "", -1 }
+
+/*
+ * Lock <dir>/state/<name> with op (LOCK_EX or LOCK_SH), creating it
+ * (0640) and state/ (0750) when missing; *st gets the file's status under
+ * the lock.  Returns the descriptor, or -1 with errno set.
+ */
+int statefile_lock(struct statefile *, const char *dir, const char *name,
+    int op, struct stat *st);
+
+/* Release the lock; the file stays open. */
+void statefile_unlock(struct statefile *);
+
+/* Close the file (after an error, so the next use opens it afresh). */
+void statefile_close(struct statefile *);
+
+#endif /* LSH_STATEFILE_H */
