@@ -22,6 +22,7 @@
 #include "command.h"
 #include "follow.h"
 #include "ontology.h"
+#include "statefile.h"
 
 /* The event's project id when it is a plain positive integer, else -1. */
 static long long
@@ -235,6 +236,48 @@ first_seen_record(struct buf *b, const struct event *ev, long long pid)
 }
 
 /*
+ * Projects this process found announced (their marker exists), so their
+ * next events cost no lookup: lshook never takes a marker back.  Forgotten
+ * when the data directory changes, or a state file had to be opened
+ * again (the directory was replaced).
+ */
+static struct {
+	char		 dir[4096];
+	unsigned long	 generation;
+	long long	 pid[16];
+	size_t		 n, next;
+} known;
+
+static int
+known_project(const char *dir, long long pid)
+{
+	size_t i;
+
+	if (strcmp(known.dir, dir) != 0 ||
+	    known.generation != statefile_generation())
+		return 0;
+	for (i = 0; i < known.n; i++)
+		if (known.pid[i] == pid)
+			return 1;
+	return 0;
+}
+
+static void
+remember_project(const char *dir, long long pid)
+{
+	if (strcmp(known.dir, dir) != 0 ||
+	    known.generation != statefile_generation()) {
+		snprintf(known.dir, sizeof(known.dir), "%s", dir);
+		known.generation = statefile_generation();
+		known.n = known.next = 0;
+	}
+	known.pid[known.next] = pid;
+	known.next = (known.next + 1) % (sizeof(known.pid) / sizeof(known.pid[0]));
+	if (known.n < sizeof(known.pid) / sizeof(known.pid[0]))
+		known.n++;
+}
+
+/*
  * Open-source Label Studio never sends PROJECT_CREATED, so the first event
  * of an unknown project announces it.  The record is written before the
  * marker: a crash in between repeats the announcement, never loses it.
@@ -247,9 +290,13 @@ follow_first_seen(const struct config *cfg, struct store *st,
 	char marker[4096], dir[4096], why[512], id[40];
 	int fd, fresh = 0, mfd;
 
-	snprintf(marker, sizeof(marker), "%s/state/projects/%lld", cfg->data_dir, pid);
-	if (pid < 0 || access(marker, F_OK) == 0)
+	if (pid < 0 || known_project(cfg->data_dir, pid))
 		return;
+	snprintf(marker, sizeof(marker), "%s/state/projects/%lld", cfg->data_dir, pid);
+	if (access(marker, F_OK) == 0) {
+		remember_project(cfg->data_dir, pid);
+		return;
+	}
 	fd = lock_state(cfg->data_dir, ".projects.lock");
 	if (fd == -1) {
 		req_log(req, "first-seen projects: cannot lock: %s", strerror(errno));

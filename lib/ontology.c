@@ -24,6 +24,7 @@
 #include "counts.h"
 #include "event.h"
 #include "ontology.h"
+#include "statefile.h"
 
 #define MAX_XML_DEPTH	64
 
@@ -756,38 +757,24 @@ fail_errno(char *why, size_t whysz, const char *what, const char *path)
 	    LSH_E_STORAGE;
 }
 
-/* Open and lock <dir>/ontology/.lock (op: LOCK_SH or LOCK_EX), creating
- * the folder. */
+/* <dir>/ontology/.lock, kept open across requests (statefile.c). */
+static struct statefile lockfile = STATEFILE_INIT;
+
+/* Lock <dir>/ontology/.lock (op: LOCK_SH or LOCK_EX), creating the
+ * folder; path gets the lock's path for messages. */
 static int
 lock_ontology(const char *dir, int op, char *path, size_t pathsz)
 {
-	int fd;
+	struct stat st;
 
 	snprintf(path, pathsz, "%s/ontology/.lock", dir);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
-	if (fd == -1 && errno == ENOENT) {
-		snprintf(path, pathsz, "%s/ontology", dir);
-		if (mkdir(path, 0750) == -1 && errno != EEXIST)
-			return -1;
-		snprintf(path, pathsz, "%s/ontology/.lock", dir);
-		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
-	}
-	if (fd == -1)
-		return -1;
-	while (flock(fd, op) == -1) {
-		if (errno != EINTR) {
-			close(fd);
-			return -1;
-		}
-	}
-	return fd;
+	return statefile_lock(&lockfile, dir, "ontology/.lock", op, &st);
 }
 
 static void
-unlock_ontology(int fd)
+unlock_ontology(void)
 {
-	flock(fd, LOCK_UN);
-	close(fd);
+	statefile_unlock(&lockfile);
 }
 
 /*
@@ -891,7 +878,7 @@ ontology_apply(struct store *st, const char *dir, long long project_id,
 		if (fd == -1)
 			return fail_errno(why, whysz, "cannot lock", lockpath);
 		done = count_list(dir, project_id, l, kind == ONTO_CREATED, 0);
-		unlock_ontology(fd);
+		unlock_ontology();
 		if (done == 1)
 			return LSH_OK;
 	}
@@ -905,7 +892,7 @@ ontology_apply(struct store *st, const char *dir, long long project_id,
 	if (fd == -1)
 		return fail_errno(why, whysz, "cannot lock", lockpath);
 	e = apply_locked(st, dir, &a, kind, l, do_fsync, 1, why, whysz);
-	unlock_ontology(fd);
+	unlock_ontology();
 	if (e == LSH_OK)
 		*changes = a.count;
 	cJSON_Delete(a.view);
@@ -955,12 +942,12 @@ ontology_show(const char *dir, long long project_id, struct buf *out,
 	view = load_view(path, project_id);
 	if (view != NULL && counts_each(dir, project_id, add_count,
 	    cJSON_GetObjectItemCaseSensitive(view, "controls")) == -1) {
-		unlock_ontology(fd);
+		unlock_ontology();
 		cJSON_Delete(view);
 		snprintf(path, sizeof(path), "%s/ontology/%lld.counts", dir, project_id);
 		return fail_errno(why, whysz, "cannot read", path);
 	}
-	unlock_ontology(fd);
+	unlock_ontology();
 	cJSON_ArrayForEach(ctl, cJSON_GetObjectItemCaseSensitive(view, "controls")) {
 		counts = cJSON_GetObjectItemCaseSensitive(ctl, "counts");
 		if (counts == NULL)
@@ -1148,6 +1135,6 @@ ontology_rebuild(const char *dir, int do_fsync, size_t *events, char *why,
 	replay_close(&p);
 	replay_close(&an);
 	store_close(&st);
-	unlock_ontology(fd);
+	unlock_ontology();
 	return e;
 }

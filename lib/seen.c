@@ -84,7 +84,7 @@ open_locked(struct seen *s, const char *dir)
 	struct stat st;
 	int fd = table.fd;
 
-	s->fd = statefile_lock(&table, dir, "seen.db", LOCK_EX, &st);
+	s->fd = statefile_lock(&table, dir, "state/seen.db", LOCK_EX, &st);
 	if (s->fd != fd)
 		table_checked = 0;	/* (re)opened */
 	if (s->fd == -1)

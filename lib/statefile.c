@@ -11,6 +11,14 @@
 
 #include "statefile.h"
 
+static unsigned long opens;
+
+unsigned long
+statefile_generation(void)
+{
+	return opens;
+}
+
 void
 statefile_close(struct statefile *f)
 {
@@ -28,15 +36,16 @@ statefile_unlock(struct statefile *f)
 }
 
 static int
-open_path(const char *path, const char *dir)
+open_path(const char *path, const char *dir, const char *name)
 {
-	char sdir[PATH_MAX];
+	char sub[PATH_MAX];
 	int fd;
 
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
-	if (fd == -1 && errno == ENOENT) {	/* first use: make state/ */
-		snprintf(sdir, sizeof(sdir), "%s/state", dir);
-		if (mkdir(sdir, 0750) == -1 && errno != EEXIST)
+	if (fd == -1 && errno == ENOENT) {	/* first use: make its folder */
+		snprintf(sub, sizeof(sub), "%s/%.*s", dir,
+		    (int)strcspn(name, "/"), name);
+		if (mkdir(sub, 0750) == -1 && errno != EEXIST)
 			return -1;
 		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
 	}
@@ -50,7 +59,7 @@ statefile_lock(struct statefile *f, const char *dir, const char *name, int op,
 	char path[PATH_MAX];
 	int tries;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/state/%s", dir, name) >=
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >=
 	    sizeof(path)) {
 		errno = ENAMETOOLONG;
 		return -1;
@@ -59,9 +68,10 @@ statefile_lock(struct statefile *f, const char *dir, const char *name, int op,
 		statefile_close(f);	/* another data directory */
 	for (tries = 0; tries < 3; tries++) {
 		if (f->fd == -1) {
-			f->fd = open_path(path, dir);
+			f->fd = open_path(path, dir, name);
 			if (f->fd == -1)
 				return -1;
+			opens++;
 			memcpy(f->path, path, sizeof(path));
 		}
 		while (flock(f->fd, op) == -1) {

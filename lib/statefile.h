@@ -1,4 +1,4 @@
-/* statefile.h: a file of <data>/state/ kept open across requests. */
+/* statefile.h: a bookkeeping or lock file kept open across requests. */
 #ifndef LSH_STATEFILE_H
 #define LSH_STATEFILE_H
 
@@ -7,7 +7,8 @@
 
 /*
  * A FastCGI process serves many requests: the bookkeeping files it
- * touches on each (the dedup table, the status counters) stay open
+ * touches on each (the dedup table, the status counters, the ontology
+ * lock) stay open
  * between them.  statefile_lock opens the file (and state/) on first use
  * or when the data directory changed, takes the flock, and checks under
  * it that the descriptor still names the file: one removed or replaced
@@ -22,8 +23,8 @@ struct statefile {
 #define STATEFILE_INIT	{ "", -1 }
 
 /*
- * Lock <dir>/state/<name> with op (LOCK_EX or LOCK_SH), creating it
- * (0640) and state/ (0750) when missing; *st gets the file's status under
+ * Lock <dir>/<name> ("state/seen.db") with op (LOCK_EX or LOCK_SH),
+ * creating it (0640) and its folder (0750) when missing; *st gets the file's status under
  * the lock.  Returns the descriptor, or -1 with errno set.
  */
 int statefile_lock(struct statefile *, const char *dir, const char *name,
@@ -34,5 +35,12 @@ void statefile_unlock(struct statefile *);
 
 /* Close the file (after an error, so the next use opens it afresh). */
 void statefile_close(struct statefile *);
+
+/*
+ * How many times this process opened a state file: a change says the
+ * data directory may have been replaced, and what a process remembers of
+ * it is to be forgotten.
+ */
+unsigned long statefile_generation(void);
 
 #endif /* LSH_STATEFILE_H */

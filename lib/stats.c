@@ -320,7 +320,7 @@ stats_flush(const struct config *cfg, struct request *req)
 		return;
 	if (cfg == NULL || cfg->data_dir == NULL)
 		goto out;
-	if (statefile_lock(&file, cfg->data_dir, "stats.db", LOCK_EX, &sb) == -1)
+	if (statefile_lock(&file, cfg->data_dir, "state/stats.db", LOCK_EX, &sb) == -1)
 		goto fail;
 	st = map_locked(&sb);
 	if (st == NULL) {
