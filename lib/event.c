@@ -8,25 +8,11 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include <sodium.h>
 
 #include "event.h"
 #include "sha256.h"
-
-void
-lsh_timestamp(char *out, size_t outsz)
-{
-	struct timespec ts;
-	struct tm tm;
-	size_t n;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	n = strftime(out, outsz, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + n, outsz - n, ".%06dZ", (int)(ts.tv_nsec / 1000) % 1000000);
-}
 
 /* A webhook-id goes into the log verbatim: printable ASCII, no quotes. */
 static int
@@ -117,8 +103,11 @@ event_record(struct event *ev, const char *family, const char *endpoint,
 	struct buf *b = &ev->head;
 
 	b->len = 0;
-	buf_printf(b, "{\"v\":%d,\"id\":\"%s\",\"received_at\":\"%s\",\"action\":",
-	    LSH_RECORD_VERSION, ev->id, ev->received_at);
+	buf_printf(b, "{\"v\":%d,\"id\":\"%s\",\"received_at\":\"",
+	    LSH_RECORD_VERSION, ev->id);
+	ev->stamp_off = b->len;
+	buf_puts(b, ev->received_at);
+	buf_puts(b, "\",\"action\":");
 	buf_add(b, ev->body + a->off, a->len);
 	if (family != NULL)
 		buf_printf(b, ",\"family\":\"%s\"", family);
@@ -151,6 +140,24 @@ event_record(struct event *ev, const char *family, const char *endpoint,
 	iov[2].iov_len = 2;
 	memcpy(ev->rec, iov, sizeof(ev->rec));
 	return LSH_OK;
+}
+
+char *
+event_stamp(struct event *ev)
+{
+	if (ev->head.p == NULL || strlen(ev->received_at) != LSH_STAMP_LEN ||
+	    ev->head.len < ev->stamp_off + LSH_STAMP_LEN)
+		return NULL;
+	return ev->head.p + ev->stamp_off;
+}
+
+void
+event_stamped(struct event *ev, const char *stamp)
+{
+	if (stamp != NULL) {
+		memcpy(ev->received_at, stamp, LSH_STAMP_LEN);
+		ev->received_at[LSH_STAMP_LEN] = '\0';
+	}
 }
 
 void

@@ -9,6 +9,7 @@
 #include "err.h"
 #include "json.h"
 #include "route.h"
+#include "store.h"
 
 #define LSH_RECORD_VERSION 1
 #define LSH_MAX_WEBHOOK_ID 200	/* Standard Webhooks ids are ~30 bytes */
@@ -23,6 +24,7 @@ struct event {
 	struct buf		 payload;	/* compact, redacted body */
 	struct buf		 head;		/* the record up to the payload */
 	struct iovec		 rec[3];	/* the record, once event_record ran */
+	size_t			 stamp_off;	/* received_at's offset in head */
 	const char		*err;		/* on LSH_E_JSON: what was wrong */
 	size_t			 err_off;	/* ... and where */
 };
@@ -48,7 +50,12 @@ enum lsh_err event_record(struct event *, const char *family,
 
 void event_free(struct event *);
 
-/* The time now as UTC with microseconds: 2026-11-26T18:26:47.978609Z. */
-void lsh_timestamp(char *out, size_t outsz);
+/*
+ * Where the record's received_at lies in its first iovec (for
+ * store_append_stamped), or NULL when it cannot be stamped there; then
+ * event_stamped copies the stamp given back into ev->received_at.
+ */
+char *event_stamp(struct event *);
+void event_stamped(struct event *, const char *stamp);
 
 #endif /* LSH_EVENT_H */

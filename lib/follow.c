@@ -144,19 +144,26 @@ write_count(const char *path, long long n, int do_fsync)
 	return 0;
 }
 
+/* Append a record made here; its received_at is stamped under the lock. */
 static enum lsh_err
 append_line(const struct config *cfg, struct store *st, enum lsh_log log,
     const struct buf *line, char *why, size_t whysz)
 {
+	static const char key[] = "\"received_at\":\"";
 	struct iovec iov[1];
+	char *stamp;
 
 	if (line->failed) {
 		snprintf(why, whysz, "out of memory");
 		return LSH_E_NOMEM;
 	}
+	stamp = memmem(line->p, line->len, key, sizeof(key) - 1);
+	if (stamp != NULL)
+		stamp += sizeof(key) - 1;
 	iov[0].iov_base = line->p;
 	iov[0].iov_len = line->len;
-	return store_append(st, cfg->data_dir, log, iov, 1, cfg->fsync, why, whysz);
+	return store_append_stamped(st, cfg->data_dir, log, iov, 1, stamp,
+	    cfg->fsync, why, whysz);
 }
 
 /* --- training trigger ---------------------------------------------------- */

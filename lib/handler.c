@@ -243,21 +243,27 @@ static enum lsh_err
 append_once(struct lsh_ctx *c, enum lsh_log log, struct iovec *iov, int *dup,
     char *why, size_t whysz)
 {
+	char *stamp = event_stamp(&c->ev);
 	struct seen seen;
 	enum lsh_err e;
 
 	*dup = 0;
-	if (!dedup_applies(c, &c->ev))
-		return store_append(c->store, c->cfg->data_dir, log, iov, 3,
-		    c->cfg->fsync, why, whysz);
+	if (!dedup_applies(c, &c->ev)) {
+		e = store_append_stamped(c->store, c->cfg->data_dir, log, iov, 3,
+		    stamp, c->cfg->fsync, why, whysz);
+		event_stamped(&c->ev, stamp);
+		return e;
+	}
 	e = seen_check(&seen, c->cfg->data_dir, c->cfg->dedup_slots,
 	    c->cfg->dedup_window, c->cfg->clock ? c->cfg->clock :
 	    (long long)time(NULL), c->ev.id, dup, why, whysz);
 	if (e != LSH_OK)
 		return e;
-	if (!*dup)
-		e = store_append(c->store, c->cfg->data_dir, log, iov, 3,
-		    c->cfg->fsync, why, whysz);
+	if (!*dup) {
+		e = store_append_stamped(c->store, c->cfg->data_dir, log, iov, 3,
+		    stamp, c->cfg->fsync, why, whysz);
+		event_stamped(&c->ev, stamp);
+	}
 	seen_done(&seen, !*dup && e == LSH_OK);
 	return e;
 }

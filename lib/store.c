@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store.h"
@@ -235,10 +236,67 @@ still_current(const struct store *s, const struct store_file *f,
 	    st.st_dev == f->dev && st.st_ino == f->ino;
 }
 
+/* Write v as exactly width decimal digits at p; returns the end. */
+static char *
+digits(char *p, long v, int width)
+{
+	int i;
+
+	for (i = width - 1; i >= 0; i--) {
+		p[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return p + width;
+}
+
+/* Formatted by hand: strftime costs more than the rest of the stamp. */
+void
+lsh_timestamp(char *out, size_t outsz)
+{
+	struct timespec ts;
+	struct tm tm;
+	char *p = out;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	if (outsz < 28 || tm.tm_year < -1900 || tm.tm_year > 9999 - 1900) {
+		snprintf(out, outsz, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000);
+		return;
+	}
+	p = digits(p, tm.tm_year + 1900L, 4);
+	*p++ = '-';
+	p = digits(p, tm.tm_mon + 1, 2);
+	*p++ = '-';
+	p = digits(p, tm.tm_mday, 2);
+	*p++ = 'T';
+	p = digits(p, tm.tm_hour, 2);
+	*p++ = ':';
+	p = digits(p, tm.tm_min, 2);
+	*p++ = ':';
+	p = digits(p, tm.tm_sec, 2);
+	*p++ = '.';
+	p = digits(p, ts.tv_nsec / 1000 % 1000000, 6);
+	*p++ = 'Z';
+	*p = '\0';
+}
+
 enum lsh_err
 store_append(struct store *s, const char *dir, enum lsh_log log,
     const struct iovec *iov, int iovcnt, int do_fsync, char *why, size_t whysz)
 {
+	return store_append_stamped(s, dir, log, iov, iovcnt, NULL, do_fsync,
+	    why, whysz);
+}
+
+enum lsh_err
+store_append_stamped(struct store *s, const char *dir, enum lsh_log log,
+    const struct iovec *iov, int iovcnt, char *stamp, int do_fsync, char *why,
+    size_t whysz)
+{
+	char now[40];
+
 	struct store_file *f;
 	enum lsh_err e;
 
@@ -258,6 +316,10 @@ store_append(struct store *s, const char *dir, enum lsh_log log,
 	}
 	if (lock_file(f->fd, LOCK_EX) == -1)
 		return storage_error(why, whysz, "cannot lock log", names[log]);
+	if (stamp != NULL) {	/* under the lock: records in time order */
+		lsh_timestamp(now, sizeof(now));
+		memcpy(stamp, now, LSH_STAMP_LEN);
+	}
 	e = append_locked(f, names[log], iov, iovcnt, do_fsync, why, whysz);
 	lock_file(f->fd, LOCK_UN);
 	return e;

@@ -56,6 +56,20 @@ enum lsh_err store_append(struct store *, const char *dir, enum lsh_log,
     const struct iovec *iov, int iovcnt, int do_fsync, char *why,
     size_t whysz);
 
+/*
+ * store_append, and stamp (when not NULL) points at LSH_STAMP_LEN bytes
+ * of the record that get the time now (lsh_timestamp) once the log is
+ * locked: the records of a log are then in the order of their times.
+ */
+#define LSH_STAMP_LEN	27	/* 2026-11-26T18:26:47.978609Z */
+enum lsh_err store_append_stamped(struct store *, const char *dir,
+    enum lsh_log, const struct iovec *iov, int iovcnt, char *stamp,
+    int do_fsync, char *why, size_t whysz);
+
+/* The time now as UTC with microseconds: 2026-11-26T18:26:47.978609Z
+ * (LSH_STAMP_LEN characters and a NUL when outsz allows). */
+void lsh_timestamp(char *out, size_t outsz);
+
 /* Close every descriptor. */
 void store_close(struct store *);
 

@@ -294,6 +294,9 @@ check_fixture() {
 	before=$(date -u +%s)
 	run_cgi tasks '{"action":"TASKS_CREATED"}'
 	after=$(date -u +%s)
+	jq -r .received_at "$DATA/tasks.jsonl" |
+	    grep -qE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z$' ||
+	    fail "received_at: $(jq -r .received_at "$DATA/tasks.jsonl")"
 	t=$(jq -r '.received_at | sub("\\.[0-9]+Z$"; "Z") | fromdateiso8601' "$DATA/tasks.jsonl")
 	[ "$t" -ge "$before" ] && [ "$t" -le "$after" ] ||
 	    fail "received_at $t not within $before..$after"

@@ -143,6 +143,9 @@ changes() {
 	done
 	wait
 	[ "$(grep -l '^Status: 200' "$BATS_TEST_TMPDIR"/out* | wc -l)" -eq 24 ]
+	# stamped under the log's lock: the lines are in time order
+	jq -r .received_at "$DATA/annotations.jsonl" | sort -c ||
+	    fail "annotations.jsonl out of time order"
 	run jq -r 'select(.change == "first_used") | .label' "$DATA/ontology.jsonl"
 	[ "${#lines[@]}" -eq 28 ]	# U1..U24, S0..S2, Airplane
 	[ "$(printf '%s\n' "${lines[@]}" | sort -u | wc -l)" -eq 28 ]
