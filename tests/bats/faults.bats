@@ -488,13 +488,13 @@ assert_check_reports_torn() {
 
 @test "faults: handlers SIGTERMed under load: no torn line, acknowledged events kept once" {
 	start_lighttpd
-	(load_run load --count 1500 --clients 16 --medium 40 --large 8 --backoff 0.2
+	(load_run load --count 4000 --clients 16 --medium 40 --large 8 --backoff 0.2
 	    : > "$T/done") 3>&- &
 	local load=$!
 	BG_PIDS+=("$load")
 	local terms=0 pids
 	while [ ! -e "$T/done" ] && [ "$terms" -lt 10 ]; do
-		sleep 0.4
+		sleep 0.2
 		mapfile -t pids < <(pgrep -P "$LIGHTTPD_PID" -f '/hooks/(tasks|annotations)\.fcgi$')
 		[ "${#pids[@]}" -gt 0 ] || continue
 		kill -TERM "${pids[RANDOM % ${#pids[@]}]}" 2>/dev/null && terms=$((terms + 1))
