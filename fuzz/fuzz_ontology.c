@@ -2,20 +2,21 @@
 #include <stdlib.h>
 
 #include "fuzz.h"
+#include "jtree.h"
 #include "ontology.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	cJSON *root = cJSON_ParseWithLength((const char *)data, size);
 	struct onto_list l = { 0 };
+	struct jtree t = { 0 };
 
-	if (root == NULL)
-		return 0;
-	ontology_used(root, &l);
-	onto_list_free(&l);
-	ontology_declared(cJSON_GetObjectItemCaseSensitive(root, "project"), &l);
-	onto_list_free(&l);
-	cJSON_Delete(root);
+	if (jtree_parse(&t, (const char *)data, size, JTREE_FULL) == LSH_OK) {
+		ontology_used(t.root, &l);
+		onto_list_free(&l);
+		ontology_declared(jtree_get(t.root, "project"), &l);
+		onto_list_free(&l);
+	}
+	jtree_free(&t);
 	return 0;
 }

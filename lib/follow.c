@@ -16,11 +16,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
-
 #include "buf.h"
 #include "command.h"
 #include "follow.h"
+#include "jtree.h"
 #include "ontology.h"
 #include "statefile.h"
 
@@ -343,20 +342,20 @@ static int
 extract_labels(const struct event *ev, enum onto_kind kind, struct onto_list *l)
 {
 	const struct span *a = &ev->json.annotation;
-	cJSON *tree;
-	int rc;
+	struct jtree t = { 0 };
+	enum lsh_err e;
+	int rc = -1;
 
 	if (kind == ONTO_DECLARED)
-		tree = cJSON_ParseWithLength(ev->payload.p, ev->payload.len);
+		e = jtree_parse(&t, ev->payload.p, ev->payload.len, JTREE_FULL);
 	else if (a->len > 0)
-		tree = cJSON_ParseWithLength(ev->body + a->off, a->len);
+		e = jtree_parse(&t, ev->body + a->off, a->len, JTREE_FULL);
 	else
 		return 0;	/* no annotation: no label used */
-	if (tree == NULL)
-		return -1;
-	rc = kind == ONTO_DECLARED ? ontology_extract(kind, tree, l) :
-	    ontology_used_in(tree, l);
-	cJSON_Delete(tree);
+	if (e == LSH_OK)
+		rc = kind == ONTO_DECLARED ? ontology_extract(kind, t.root, l) :
+		    ontology_used_in(t.root, l);
+	jtree_free(&t);
 	return rc;
 }
 

@@ -514,11 +514,9 @@ capture(struct scanner *s, enum role role, size_t start)
 		}
 		return 0;
 	}
-	if (role == ROLE_ANNOTATION_VALUE) {
-		if (ev->annotation.len == 0) {	/* the first, as cJSON reads it */
-			ev->annotation.off = start;
-			ev->annotation.len = len;
-		}
+	if (role == ROLE_ANNOTATION_VALUE) {	/* the last, as jq reads it */
+		ev->annotation.off = start;
+		ev->annotation.len = len;
 		return 0;
 	}
 	if (c == '{' || c == '[')

@@ -40,7 +40,7 @@ struct json_event {
 	struct spans	 task_ids;	/* task.id, task[].id, tasks[].id */
 	struct spans	 annotation_ids; /* annotation.id, annotation[].id, annotations[].id */
 	struct spans	 annotation_task_ids; /* annotation.task, annotation[].task */
-	struct span	 annotation;	/* the first top-level "annotation" value */
+	struct span	 annotation;	/* the (last) top-level "annotation" value */
 	size_t		 err_off;	/* on LSH_E_JSON: byte offset ... */
 	const char	*err;		/* ... and what was wrong there */
 };

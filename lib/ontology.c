@@ -18,11 +18,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
 #include <expat.h>
 
 #include "buf.h"
 #include "counts.h"
 #include "event.h"
+#include "jtree.h"
 #include "ontology.h"
 #include "statefile.h"
 
@@ -89,21 +91,57 @@ ends_with(const char *s, const char *suffix)
 	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+/* A string node as a new C string; NULL when it is not a string, holds
+ * a NUL, or memory is short. */
+static char *
+dup_string(const struct jnode *n)
+{
+	char *s;
+
+	if (n == NULL || n->type != JT_STRING || (s = malloc(n->toklen)) == NULL)
+		return NULL;
+	if (jtree_string(n, s, n->toklen) < 0) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static int
+is(const struct jnode *n, enum jtype type)
+{
+	return n != NULL && n->type == type;
+}
+
+/* Whether a member's (decoded) name is lit, or ends with it (suffix). */
+static int
+name_is(const struct jnode *k, const char *lit, int suffix)
+{
+	size_t m = strlen(lit);
+
+	if (k->namelen < m || (!suffix && k->namelen != m))
+		return 0;
+	return memcmp(k->name + k->namelen - m, lit, m) == 0;
+}
+
 /* A taxonomy path ["A","B"] as "A/B"; NULL when not all strings. */
 static char *
-join_path(const cJSON *path)
+join_path(const struct jnode *path)
 {
 	struct buf b = { 0 };
-	const cJSON *p;
+	char *step;
+	size_t i;
 
-	cJSON_ArrayForEach(p, path) {
-		if (!cJSON_IsString(p)) {
+	for (i = 0; i < path->nkids; i++) {
+		step = dup_string(path->kids[i]);
+		if (step == NULL) {
 			buf_free(&b);
 			return NULL;
 		}
 		if (b.len > 0)
 			buf_putc(&b, '/');
-		buf_puts(&b, p->valuestring);
+		buf_puts(&b, step);
+		free(step);
 	}
 	buf_putc(&b, '\0');
 	if (b.failed || b.len <= 1) {
@@ -115,16 +153,16 @@ join_path(const cJSON *path)
 
 static int
 add_taxonomy(struct onto_list *out, const char *control, const char *type,
-    const cJSON *paths)
+    const struct jnode *paths)
 {
-	const cJSON *path;
 	char *label;
+	size_t i;
 	int rc = 0;
 
-	cJSON_ArrayForEach(path, paths) {
-		if (!cJSON_IsArray(path))
+	for (i = 0; i < paths->nkids; i++) {
+		if (!is(paths->kids[i], JT_ARRAY))
 			continue;
-		label = join_path(path);
+		label = join_path(paths->kids[i]);
 		if (label != NULL)
 			rc |= list_add(out, control, type, NULL, label, NULL);
 		free(label);
@@ -132,68 +170,71 @@ add_taxonomy(struct onto_list *out, const char *control, const char *type,
 	return rc;
 }
 
+/* Every label of one result: from_name is the control. */
 static int
-add_result(struct onto_list *out, const cJSON *item)
+add_result(struct onto_list *out, const struct jnode *item)
 {
-	const cJSON *from = cJSON_GetObjectItemCaseSensitive(item, "from_name");
-	const cJSON *type = cJSON_GetObjectItemCaseSensitive(item, "type");
-	const cJSON *value = cJSON_GetObjectItemCaseSensitive(item, "value");
-	const char *t;
-	const cJSON *k, *s;
+	const struct jnode *value = jtree_get(item, "value"), *k;
+	char *from = NULL, *type = NULL, *label;
+	size_t i, j;
 	int rc = 0;
 
-	if (!cJSON_IsString(from) || !cJSON_IsObject(value))
+	if (!is(value, JT_OBJECT) ||
+	    (from = dup_string(jtree_get(item, "from_name"))) == NULL)
 		return 0;
-	t = cJSON_IsString(type) ? type->valuestring : NULL;
-	cJSON_ArrayForEach(k, value) {
-		if (strcmp(k->string, "taxonomy") == 0 && cJSON_IsArray(k)) {
-			rc |= add_taxonomy(out, from->valuestring, t, k);
+	type = dup_string(jtree_get(item, "type"));
+	for (i = 0; i < value->nkids; i++) {
+		k = value->kids[i];
+		if (!is(k, JT_ARRAY))
+			continue;
+		if (name_is(k, "taxonomy", 0)) {
+			rc |= add_taxonomy(out, from, type, k);
 			continue;
 		}
-		if (!cJSON_IsArray(k) || (strcmp(k->string, "choices") != 0 &&
-		    !ends_with(k->string, "labels")))
+		if (!name_is(k, "choices", 0) && !name_is(k, "labels", 1))
 			continue;
-		cJSON_ArrayForEach(s, k)
-			if (cJSON_IsString(s))
-				rc |= list_add(out, from->valuestring, t, NULL,
-				    s->valuestring, NULL);
+		for (j = 0; j < k->nkids; j++) {
+			label = dup_string(k->kids[j]);
+			if (label != NULL)
+				rc |= list_add(out, from, type, NULL, label, NULL);
+			free(label);
+		}
 	}
+	free(from);
+	free(type);
 	return rc;
 }
 
 static int
-add_annotation(struct onto_list *out, const cJSON *annotation)
+add_annotation(struct onto_list *out, const struct jnode *annotation)
 {
-	const cJSON *result, *item;
+	const struct jnode *result = jtree_get(annotation, "result");
+	size_t i;
 	int rc = 0;
 
-	result = cJSON_GetObjectItemCaseSensitive(annotation, "result");
-	cJSON_ArrayForEach(item, result)
-		if (cJSON_IsObject(item))
-			rc |= add_result(out, item);
+	for (i = 0; is(result, JT_ARRAY) && i < result->nkids; i++)
+		if (is(result->kids[i], JT_OBJECT))
+			rc |= add_result(out, result->kids[i]);
 	return rc;
 }
 
 int
-ontology_used(const cJSON *payload, struct onto_list *out)
+ontology_used(const struct jnode *payload, struct onto_list *out)
 {
-	return ontology_used_in(cJSON_GetObjectItemCaseSensitive(payload,
-	    "annotation"), out);
+	return ontology_used_in(jtree_get(payload, "annotation"), out);
 }
 
 int
-ontology_used_in(const cJSON *a, struct onto_list *out)
+ontology_used_in(const struct jnode *a, struct onto_list *out)
 {
-	const cJSON *one;
+	size_t i;
 	int rc = 0;
 
-	if (cJSON_IsObject(a))
+	if (is(a, JT_OBJECT))
 		return add_annotation(out, a);
-	if (!cJSON_IsArray(a))
-		return 0;
-	cJSON_ArrayForEach(one, a)
-		if (cJSON_IsObject(one))
-			rc |= add_annotation(out, one);
+	for (i = 0; is(a, JT_ARRAY) && i < a->nkids; i++)
+		if (is(a->kids[i], JT_OBJECT))
+			rc |= add_annotation(out, a->kids[i]);
 	return rc;
 }
 
@@ -340,49 +381,59 @@ parse_label_config(const char *xml, struct onto_list *out)
 	return ok ? 0 : -1;
 }
 
-/* parsed_label_config: {"name": {"type", "to_name": [..], "labels": [..],
- * "labels_attrs": {"label": {"alias": ..}}}}. */
+/* One control of parsed_label_config: {"type", "to_name": [..],
+ * "labels": [..], "labels_attrs": {"label": {"alias": ..}}}. */
 static int
-parse_parsed_config(const cJSON *pc, struct onto_list *out)
+add_parsed_control(struct onto_list *out, const struct jnode *ctl)
 {
-	const cJSON *ctl, *labels, *l, *attrs, *alias, *to, *type;
-	const char *target;
+	const struct jnode *labels = jtree_get(ctl, "labels");
+	const struct jnode *attrs = jtree_get(ctl, "labels_attrs");
+	const struct jnode *to = jtree_get(ctl, "to_name");
+	char *name, *type, *target, *label, *alias;
+	size_t i;
 	int rc = 0;
 
-	cJSON_ArrayForEach(ctl, pc) {
-		labels = cJSON_GetObjectItemCaseSensitive(ctl, "labels");
-		type = cJSON_GetObjectItemCaseSensitive(ctl, "type");
-		to = cJSON_GetObjectItemCaseSensitive(ctl, "to_name");
-		target = cJSON_IsArray(to) && cJSON_IsString(to->child) ?
-		    to->child->valuestring : NULL;
-		attrs = cJSON_GetObjectItemCaseSensitive(ctl, "labels_attrs");
-		cJSON_ArrayForEach(l, labels) {
-			if (!cJSON_IsString(l))
-				continue;
-			alias = cJSON_GetObjectItemCaseSensitive(
-			    cJSON_GetObjectItemCaseSensitive(attrs, l->valuestring),
-			    "alias");
-			rc |= list_add(out, ctl->string, cJSON_IsString(type) ?
-			    type->valuestring : NULL, target, l->valuestring,
-			    cJSON_IsString(alias) ? alias->valuestring : NULL);
-		}
+	if (!is(labels, JT_ARRAY) || memchr(ctl->name, '\0', ctl->namelen) != NULL ||
+	    (name = strndup(ctl->name, ctl->namelen)) == NULL)
+		return 0;
+	type = dup_string(jtree_get(ctl, "type"));
+	target = is(to, JT_ARRAY) && to->nkids > 0 ? dup_string(to->kids[0]) : NULL;
+	for (i = 0; i < labels->nkids; i++) {
+		label = dup_string(labels->kids[i]);
+		if (label == NULL)
+			continue;
+		alias = dup_string(jtree_get(jtree_get(attrs, label), "alias"));
+		rc |= list_add(out, name, type, target, label, alias);
+		free(label);
+		free(alias);
 	}
+	free(name);
+	free(type);
+	free(target);
 	return rc;
 }
 
 int
-ontology_declared(const cJSON *project, struct onto_list *out)
+ontology_declared(const struct jnode *project, struct onto_list *out)
 {
-	const cJSON *xml, *pc;
+	const struct jnode *pc;
+	char *xml;
+	size_t i;
+	int rc = 0;
 
-	xml = cJSON_GetObjectItemCaseSensitive(project, "label_config");
-	if (cJSON_IsString(xml) && parse_label_config(xml->valuestring, out) == 0)
+	xml = dup_string(jtree_get(project, "label_config"));
+	if (xml != NULL && parse_label_config(xml, out) == 0) {
+		free(xml);
 		return 0;
+	}
+	free(xml);
 	onto_list_free(out);
-	pc = cJSON_GetObjectItemCaseSensitive(project, "parsed_label_config");
-	if (cJSON_IsObject(pc))
-		return parse_parsed_config(pc, out) == 0 ? 0 : -1;
-	return 1;
+	pc = jtree_get(project, "parsed_label_config");
+	if (!is(pc, JT_OBJECT))
+		return 1;
+	for (i = 0; i < pc->nkids; i++)
+		rc |= add_parsed_control(out, pc->kids[i]);
+	return rc == 0 ? 0 : -1;
 }
 
 /* --- the view --------------------------------------------------------- */
@@ -984,11 +1035,11 @@ ontology_kind(enum lsh_family family, const char *action)
 }
 
 int
-ontology_extract(enum onto_kind kind, const cJSON *payload, struct onto_list *l)
+ontology_extract(enum onto_kind kind, const struct jnode *payload,
+    struct onto_list *l)
 {
 	if (kind == ONTO_DECLARED)
-		return ontology_declared(cJSON_GetObjectItemCaseSensitive(payload,
-		    "project"), l);
+		return ontology_declared(jtree_get(payload, "project"), l);
 	return ontology_used(payload, l);
 }
 
@@ -997,8 +1048,9 @@ struct replay {
 	FILE		*f;
 	char		*line;
 	size_t		 cap;
-	cJSON		*rec;
-	const char	*at;	/* the record's received_at */
+	struct jtree	 tree;
+	const struct jnode *rec;	/* the record, NULL at EOF */
+	char		 at[64];	/* its received_at */
 	enum lsh_family	 family;
 };
 
@@ -1006,19 +1058,18 @@ struct replay {
 static void
 replay_next(struct replay *r)
 {
-	const cJSON *at;
+	ssize_t n;
 
-	cJSON_Delete(r->rec);
+	jtree_free(&r->tree);
 	r->rec = NULL;
-	while (r->f != NULL && getline(&r->line, &r->cap, r->f) != -1) {
-		r->rec = cJSON_Parse(r->line);
-		at = cJSON_GetObjectItemCaseSensitive(r->rec, "received_at");
-		if (cJSON_IsString(at)) {
-			r->at = at->valuestring;
+	while (r->f != NULL && (n = getline(&r->line, &r->cap, r->f)) != -1) {
+		if (jtree_parse(&r->tree, r->line, (size_t)n, JTREE_FULL) == LSH_OK &&
+		    is(r->tree.root, JT_OBJECT) && jtree_string(jtree_get(r->tree.root,
+		    "received_at"), r->at, sizeof(r->at)) >= 0) {
+			r->rec = r->tree.root;
 			return;
 		}
-		cJSON_Delete(r->rec);	/* a torn or foreign line: skip it */
-		r->rec = NULL;
+		jtree_free(&r->tree);	/* a torn or foreign line: skip it */
 	}
 }
 
@@ -1037,10 +1088,27 @@ replay_open(struct replay *r, const char *dir, enum lsh_family family)
 static void
 replay_close(struct replay *r)
 {
-	cJSON_Delete(r->rec);
+	jtree_free(&r->tree);
 	free(r->line);
 	if (r->f != NULL)
 		fclose(r->f);
+}
+
+/* A plain non-negative integer token (as follow.c takes project ids), or -1. */
+static long long
+plain_id(const struct jnode *n)
+{
+	long long v = 0;
+	size_t i;
+
+	if (!is(n, JT_NUMBER) || n->toklen == 0 || n->toklen > 18)
+		return -1;
+	for (i = 0; i < n->toklen; i++) {
+		if (n->tok[i] < '0' || n->tok[i] > '9')
+			return -1;
+		v = v * 10 + (n->tok[i] - '0');
+	}
+	return v;
 }
 
 /* Apply one logged record, as follow.c did when it arrived. */
@@ -1048,23 +1116,23 @@ static enum lsh_err
 replay_record(struct store *st, const char *dir, const struct replay *r,
     int do_fsync, char *why, size_t whysz)
 {
-	const cJSON *action = cJSON_GetObjectItemCaseSensitive(r->rec, "action");
-	const cJSON *pid = cJSON_GetObjectItemCaseSensitive(r->rec, "project_id");
-	const cJSON *id = cJSON_GetObjectItemCaseSensitive(r->rec, "id");
-	const cJSON *payload = cJSON_GetObjectItemCaseSensitive(r->rec, "payload");
+	char action[128], id[LSH_MAX_WEBHOOK_ID + 64];
 	const struct route *route;
 	struct onto_list l = { 0 };
 	struct buf changes = { 0 };
 	struct apply a;
 	enum lsh_err e = LSH_OK;
+	long long pid = plain_id(jtree_get(r->rec, "project_id"));
 	int kind;
 
-	if (!cJSON_IsString(action) || !cJSON_IsNumber(pid) || pid->valuedouble < 0 ||
-	    !cJSON_IsString(id))
+	if (pid < 0 || jtree_string(jtree_get(r->rec, "action"), action,
+	    sizeof(action)) < 0 || jtree_string(jtree_get(r->rec, "id"), id,
+	    sizeof(id)) < 0)
 		return LSH_OK;
-	route = route_find(action->valuestring);
+	route = route_find(action);
 	kind = route ? ontology_kind(r->family, route->canonical) : -1;
-	if (kind == -1 || ontology_extract((enum onto_kind)kind, payload, &l) != 0 ||
+	if (kind == -1 || ontology_extract((enum onto_kind)kind,
+	    jtree_get(r->rec, "payload"), &l) != 0 ||
 	    (kind != ONTO_DECLARED && l.n == 0)) {
 		onto_list_free(&l);
 		return LSH_OK;
@@ -1072,8 +1140,8 @@ replay_record(struct store *st, const char *dir, const struct replay *r,
 	memset(&a, 0, sizeof(a));
 	a.changes = &changes;
 	a.at = r->at;
-	a.event_id = id->valuestring;
-	a.project_id = (long long)pid->valuedouble;
+	a.event_id = id;
+	a.project_id = pid;
 	e = apply_locked(st, dir, &a, (enum onto_kind)kind, &l, do_fsync, 0, why,
 	    whysz);
 	cJSON_Delete(a.view);

@@ -4,10 +4,9 @@
 
 #include <stddef.h>
 
-#include <cjson/cJSON.h>
-
 #include "buf.h"
 #include "err.h"
+#include "jtree.h"
 #include "route.h"
 #include "store.h"
 
@@ -40,10 +39,10 @@ enum onto_kind {
  * under "choices" or a key ending in "labels", and every taxonomy path.
  * Returns 0, or -1 when out of memory.
  */
-int ontology_used(const cJSON *payload, struct onto_list *out);
+int ontology_used(const struct jnode *payload, struct onto_list *out);
 
 /* The same for the value of "annotation" alone (an object or a list). */
-int ontology_used_in(const cJSON *annotation, struct onto_list *out);
+int ontology_used_in(const struct jnode *annotation, struct onto_list *out);
 
 /*
  * Controls and labels a project declares: project.label_config parsed
@@ -52,7 +51,7 @@ int ontology_used_in(const cJSON *annotation, struct onto_list *out);
  * out filled, 1 when the payload declares nothing (no config: leave the
  * declared labels alone), -1 when out of memory.
  */
-int ontology_declared(const cJSON *project, struct onto_list *out);
+int ontology_declared(const struct jnode *project, struct onto_list *out);
 
 /*
  * Apply a list to project_id's view <dir>/ontology/<project_id>.json and
@@ -78,7 +77,8 @@ enum lsh_err ontology_apply(struct store *, const char *dir,
 int ontology_kind(enum lsh_family family, const char *action);
 
 /* ontology_declared or ontology_used on a payload, by kind. */
-int ontology_extract(enum onto_kind, const cJSON *payload, struct onto_list *);
+int ontology_extract(enum onto_kind, const struct jnode *payload,
+    struct onto_list *);
 
 /*
  * Rebuild every view of <dir>/ontology/ from projects.jsonl and

@@ -24,14 +24,15 @@ flatten(const struct onto_list *l, char *out, size_t n)
 static int
 declared(const char *project_json, char *out, size_t n)
 {
-	cJSON *p = cJSON_Parse(project_json);
 	struct onto_list l = { 0 };
+	struct jtree t = { 0 };
 	int rc;
 
-	rc = ontology_declared(p, &l);
+	jtree_parse(&t, project_json, strlen(project_json), JTREE_FULL);
+	rc = ontology_declared(t.root, &l);
 	flatten(&l, out, n);
 	onto_list_free(&l);
-	cJSON_Delete(p);
+	jtree_free(&t);
 	return rc;
 }
 
@@ -88,18 +89,19 @@ test_used(void)
 	    "{\"from_name\":\"r\",\"type\":\"rating\",\"value\":{\"rating\":4}}]},"
 	    "{\"result\":[{\"from_name\":\"p\",\"type\":\"polygonlabels\",\"value\":"
 	    "{\"points\":[[1,2]],\"polygonlabels\":[\"Roof\"]}}]}]}";
-	cJSON *p = cJSON_Parse(payload);
 	struct onto_list l = { 0 };
+	struct jtree t = { 0 };
 	char got[2048];
 
-	CHECK(ontology_used(p, &l) == 0, "used labels extracted");
+	CHECK(jtree_parse(&t, payload, strlen(payload), JTREE_FULL) == LSH_OK &&
+	    ontology_used(t.root, &l) == 0, "used labels extracted");
 	flatten(&l, got, sizeof(got));
 	CHECK_STR(got, "label|rectanglelabels|-|Car|-;q|choices|-|A|-;"
 	    "q|choices|-|B|-;h|hypertextlabels|-|X|-;tax|taxonomy|-|Bacteria|-;"
 	    "tax|taxonomy|-|Bacteria/Cocci|-;p|polygonlabels|-|Roof|-;",
 	    "every label-bearing type, bulk list, no free text or ratings");
 	onto_list_free(&l);
-	cJSON_Delete(p);
+	jtree_free(&t);
 }
 
 static char dir[] = "/tmp/lshook-onto-XXXXXX";
@@ -139,19 +141,20 @@ show(long long project)
 static size_t
 apply(struct store *st, enum onto_kind kind, const char *json)
 {
-	cJSON *p = cJSON_Parse(json);
 	struct onto_list l = { 0 };
+	struct jtree t = { 0 };
 	char why[256];
 	size_t changes = 0;
 
-	ontology_extract(kind, p, &l);
+	jtree_parse(&t, json, strlen(json), JTREE_FULL);
+	ontology_extract(kind, t.root, &l);
 	if (ontology_apply(st, dir, 9, "ev", kind, &l, 0, &changes, why,
 	    sizeof(why)) != LSH_OK) {
 		printf("# apply: %s\n", why);
 		changes = (size_t)-1;	/* fails every check */
 	}
 	onto_list_free(&l);
-	cJSON_Delete(p);
+	jtree_free(&t);
 	return changes;
 }
 
