@@ -238,21 +238,25 @@ answer_duplicate(struct lsh_ctx *c, const struct event *ev)
 	buf_free(&b);
 }
 
-/* Append under the seen-ids lock, so a repeated delivery is not stored. */
+/*
+ * Append under the seen-ids lock, so a repeated delivery is not stored;
+ * with LSHOOK_FSYNC=always, sync once both locks are released.
+ */
 static enum lsh_err
 append_once(struct lsh_ctx *c, enum lsh_log log, struct iovec *iov, int *dup,
     char *why, size_t whysz)
 {
 	char *stamp = event_stamp(&c->ev);
+	int sync = c->cfg->fsync ? STORE_SYNC_LATER : 0;
 	struct seen seen;
 	enum lsh_err e;
 
 	*dup = 0;
 	if (!dedup_applies(c, &c->ev)) {
 		e = store_append_stamped(c->store, c->cfg->data_dir, log, iov, 3,
-		    stamp, c->cfg->fsync, why, whysz);
+		    stamp, sync, why, whysz);
 		event_stamped(&c->ev, stamp);
-		return e;
+		return e == LSH_OK ? store_sync(c->store, log, why, whysz) : e;
 	}
 	e = seen_check(&seen, c->cfg->data_dir, c->cfg->dedup_slots,
 	    c->cfg->dedup_window, c->cfg->clock ? c->cfg->clock :
@@ -261,10 +265,14 @@ append_once(struct lsh_ctx *c, enum lsh_log log, struct iovec *iov, int *dup,
 		return e;
 	if (!*dup) {
 		e = store_append_stamped(c->store, c->cfg->data_dir, log, iov, 3,
-		    stamp, c->cfg->fsync, why, whysz);
+		    stamp, sync, why, whysz);
 		event_stamped(&c->ev, stamp);
 	}
 	seen_done(&seen, !*dup && e == LSH_OK);
+	/* The sync comes after both locks, so that appenders share it. */
+	if (e == LSH_OK && !*dup &&
+	    (e = store_sync(c->store, log, why, whysz)) != LSH_OK)
+		seen_forget(&seen, c->cfg->data_dir);
 	return e;
 }
 

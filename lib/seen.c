@@ -166,3 +166,22 @@ seen_done(struct seen *s, int remember)
 	statefile_unlock(&table);
 	s->fd = -1;
 }
+
+void
+seen_forget(struct seen *s, const char *dir)
+{
+	unsigned char slot[SLOT_SIZE];
+	struct stat st;
+	off_t at = HEADER_SIZE + (off_t)s->slot * SLOT_SIZE;
+
+	if (statefile_lock(&table, dir, "state/seen.db", LOCK_EX, &st) == -1)
+		return;	/* then a repeat is answered "duplicate" */
+	if (pread(table.fd, slot, sizeof(slot), at) == (ssize_t)sizeof(slot) &&
+	    memcmp(slot, s->key, 16) == 0) {
+		memset(slot, 0, sizeof(slot));
+		if (pwrite(table.fd, slot, sizeof(slot), at) != (ssize_t)sizeof(slot)) {
+			/* as above */
+		}
+	}
+	statefile_unlock(&table);
+}

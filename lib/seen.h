@@ -40,4 +40,10 @@ enum lsh_err seen_check(struct seen *, const char *dir, unsigned long slots,
 /* Remember the id looked up (when remember) and unlock. */
 void seen_done(struct seen *, int remember);
 
+/*
+ * Forget the id seen_done remembered (its event could not be synced, so
+ * it was not acknowledged: sent again, it is to be stored again).
+ */
+void seen_forget(struct seen *, const char *dir);
+
 #endif /* LSH_SEEN_H */

@@ -203,8 +203,17 @@ append_locked(struct store_file *f, const char *name, const struct iovec *rec,
 	}
 	for (i = 0; i < reccnt && i < MAX_IOV; i++)
 		iov[n++] = rec[i];
-	if (write_all(f->fd, iov, n) == 0 && (!do_fsync || fsync(f->fd) == 0))
-		return LSH_OK;
+	if (write_all(f->fd, iov, n) == 0) {
+		if (do_fsync == STORE_SYNC_LATER) {
+			f->unsynced = 1;
+			f->rec_start = st.st_size;
+			for (f->rec_end = st.st_size, i = 0; i < n; i++)
+				f->rec_end += (off_t)iov[i].iov_len;
+			return LSH_OK;
+		}
+		if (!do_fsync || fsync(f->fd) == 0)
+			return LSH_OK;
+	}
 	saved = errno;
 	/* Take back whatever part of the record reached the file. */
 	if (ftruncate(f->fd, st.st_size) == -1 || (do_fsync && fsync(f->fd) == -1)) {
@@ -280,6 +289,32 @@ lsh_timestamp(char *out, size_t outsz)
 	p = digits(p, ts.tv_nsec / 1000 % 1000000, 6);
 	*p++ = 'Z';
 	*p = '\0';
+}
+
+enum lsh_err
+store_sync(struct store *s, enum lsh_log log, char *why, size_t whysz)
+{
+	struct store_file *f;
+	struct stat st;
+	int saved;
+
+	if ((unsigned)log >= LSH_LOG__COUNT || !s->files[log].unsynced)
+		return LSH_OK;
+	f = &s->files[log];
+	f->unsynced = 0;
+	if (fsync(f->fd) == 0)
+		return LSH_OK;
+	saved = errno;
+	/* Take the record back if no record came after it. */
+	if (lock_file(f->fd, LOCK_EX) == 0) {
+		if (fstat(f->fd, &st) == 0 && st.st_size == f->rec_end &&
+		    ftruncate(f->fd, f->rec_start) == 0 && fsync(f->fd) == -1) {
+			/* nothing more to try: the answer says it failed */
+		}
+		lock_file(f->fd, LOCK_UN);
+	}
+	errno = saved;
+	return storage_error(why, whysz, "cannot sync log", names[log]);
 }
 
 enum lsh_err

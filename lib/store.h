@@ -23,6 +23,9 @@ struct store_file {
 	int	fd;		/* -1 when not open */
 	dev_t	dev;
 	ino_t	ino;
+	int	unsynced;	/* a record awaits store_sync */
+	off_t	rec_start;	/* ... from here */
+	off_t	rec_end;	/* ... to here */
 };
 
 /* Open descriptors kept across requests; rotation is noticed by inode. */
@@ -65,6 +68,22 @@ enum lsh_err store_append(struct store *, const char *dir, enum lsh_log,
 enum lsh_err store_append_stamped(struct store *, const char *dir,
     enum lsh_log, const struct iovec *iov, int iovcnt, char *stamp,
     int do_fsync, char *why, size_t whysz);
+
+/*
+ * do_fsync STORE_SYNC_LATER: write under the lock, sync after it with
+ * store_sync.  Appenders then share the disk's syncs (a journal commit
+ * covers every record written before it) instead of taking turns.
+ */
+#define STORE_SYNC_LATER	2
+
+/*
+ * Sync the record the last STORE_SYNC_LATER append to log wrote, with no
+ * lock held.  On failure the record is taken back when it is still the
+ * log's last (else its line stays: a repeat if the event is sent again,
+ * never a loss) and LSH_E_WRITE (LSH_E_STORAGE for an unexpected errno)
+ * is returned with why.  LSH_OK when there is nothing to sync.
+ */
+enum lsh_err store_sync(struct store *, enum lsh_log, char *why, size_t whysz);
 
 /* The time now as UTC with microseconds: 2026-11-26T18:26:47.978609Z
  * (LSH_STAMP_LEN characters and a NUL when outsz allows). */

@@ -8,8 +8,25 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <errno.h>
+#include <sys/syscall.h>
+
 #include "store.h"
 #include "unit.h"
+
+/* fsync as the store calls it, failing the next fail_fsync calls. */
+static int fail_fsync;
+
+int
+fsync(int fd)
+{
+	if (fail_fsync > 0) {
+		fail_fsync--;
+		errno = EIO;
+		return -1;
+	}
+	return (int)syscall(SYS_fsync, fd);
+}
 
 static char dir[] = "/tmp/lshook-unit-XXXXXX";
 
@@ -134,6 +151,56 @@ test_failed_write(struct store *s)
 	CHECK(append(s, "{\"a\":6}\n") == LSH_OK, "the next append works");
 }
 
+static off_t
+size_of(const char *name)
+{
+	struct stat st;
+	char p[512];
+
+	path_of(p, sizeof(p), name);
+	return stat(p, &st) == 0 ? st.st_size : -1;
+}
+
+/* One record, synced later (STORE_SYNC_LATER). */
+static enum lsh_err
+append_later(struct store *s, const char *rec)
+{
+	struct iovec iov[1] = { { (void *)rec, strlen(rec) } };
+	char why[256];
+
+	return store_append_stamped(s, dir, LSH_LOG_TASKS, iov, 1, NULL,
+	    STORE_SYNC_LATER, why, sizeof(why));
+}
+
+static void
+test_sync_later(struct store *s)
+{
+	struct iovec next[1] = { { (void *)"{\"b\":4}\n", 8 } };
+	char why[256];
+	off_t before = size_of("tasks.jsonl");
+
+	CHECK(append_later(s, "{\"b\":1}\n") == LSH_OK &&
+	    store_sync(s, LSH_LOG_TASKS, why, sizeof(why)) == LSH_OK,
+	    "a record written, then synced");
+	CHECK(store_sync(s, LSH_LOG_TASKS, why, sizeof(why)) == LSH_OK,
+	    "nothing left to sync");
+	CHECK(size_of("tasks.jsonl") == before + 8, "the record stays");
+	before = size_of("tasks.jsonl");
+	fail_fsync = 1;
+	CHECK(append_later(s, "{\"b\":2}\n") == LSH_OK &&
+	    store_sync(s, LSH_LOG_TASKS, why, sizeof(why)) == LSH_E_WRITE,
+	    "a failed sync is LSH_E_WRITE");
+	CHECK(strstr(why, "cannot sync log") != NULL, "and says so");
+	CHECK(size_of("tasks.jsonl") == before, "the unsynced record is taken back");
+	fail_fsync = 1;
+	CHECK(append_later(s, "{\"b\":3}\n") == LSH_OK &&
+	    store_append(s, dir, LSH_LOG_TASKS, next, 1, 0, why, sizeof(why)) ==
+	    LSH_OK && store_sync(s, LSH_LOG_TASKS, why, sizeof(why)) == LSH_E_WRITE,
+	    "a failed sync after another process's record");
+	CHECK(size_of("tasks.jsonl") == before + 16,
+	    "a record with another after it stays (a repeat if sent again)");
+}
+
 int
 main(void)
 {
@@ -148,6 +215,7 @@ main(void)
 	test_rotation(&s);
 	test_refusals(&s);
 	test_failed_write(&s);
+	test_sync_later(&s);
 	store_close(&s);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
