@@ -85,11 +85,16 @@ $(CLI_BIN): $(CLI_OBJ) $(LIB_A)
 
 # Bundle handlers run where the -dev packages and shared libraries are
 # missing: libfcgi, libsodium and libexpat linked statically, libcjson (no static
-# archive in Debian) beside them, found through an $$ORIGIN rpath.
+# archive in Debian) beside them, found through an $$ORIGIN rpath.  They are
+# also the faster CGI programs: two shared objects to load instead of five.
+# Unused sections of the archives are dropped; -z now binds every symbol at
+# start (full RELRO) rather than through the lazy resolver.
+BUNDLE_LDFLAGS	= -Wl,-O1,--gc-sections,-z,now
 $(B)/bundle/%.fcgi: $(B)/handlers/%.o $(LIB_A)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB_A) -Wl,-Bstatic -lfcgi -lsodium \
-	    -lexpat -Wl,-Bdynamic -lcjson -Wl,-rpath,'$$ORIGIN' -Wl,--enable-new-dtags
+	$(CC) $(ALL_LDFLAGS) $(BUNDLE_LDFLAGS) -o $@ $< $(LIB_A) -Wl,-Bstatic \
+	    -lfcgi -lsodium -lexpat -Wl,-Bdynamic -lcjson -Wl,-rpath,'$$ORIGIN' \
+	    -Wl,--enable-new-dtags
 
 bundle: $(BUNDLE)
 

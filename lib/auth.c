@@ -80,11 +80,12 @@ auth_sw_key(const char *secret, size_t len, size_t *keylen)
 }
 
 void
-auth_prepare_secret(struct secret *sec)
+auth_prepare_secret(struct secret *sec, int standard)
 {
 	digest(sec->digest, sec->raw, sec->raw_len);
-	sec->sw_key = auth_sw_key((const char *)sec->raw, sec->raw_len,
-	    &sec->sw_len);
+	if (standard)
+		sec->sw_key = auth_sw_key((const char *)sec->raw, sec->raw_len,
+		    &sec->sw_len);
 }
 
 /* Whether the candidate equals any configured secret, in constant time. */

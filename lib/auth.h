@@ -26,8 +26,12 @@ struct auth_input {
 /* Call once, after sodium_init(), before any configuration is built. */
 void auth_init(void);
 
-/* Fill sec->digest and sec->sw_key from sec->raw (config.c calls this). */
-void auth_prepare_secret(struct secret *sec);
+/*
+ * Fill sec->digest from sec->raw (config.c calls this), and sec->sw_key
+ * when standard (LSHOOK_AUTH has it): nothing else reads the key, and
+ * deriving it costs a guarded allocation per secret, per CGI run.
+ */
+void auth_prepare_secret(struct secret *sec, int standard);
 
 /*
  * Check a request against every mode enabled in c.  The request passes

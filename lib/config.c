@@ -373,7 +373,7 @@ add_secret(struct config *c, const char *s, size_t len, const char *where)
 	sec->raw[len] = '\0';
 	sec->raw_len = len;
 	c->nsecrets++;
-	auth_prepare_secret(sec);
+	auth_prepare_secret(sec, (c->auth & LSH_AUTH_STANDARD) != 0);
 	return 0;
 }
 

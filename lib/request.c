@@ -213,7 +213,9 @@ req_drain(struct request *r, size_t max, int ms)
 {
 	struct timespec start, now;
 	struct pollfd p = { STDIN_FILENO, POLLIN, 0 };
-	char sink[65536];
+	/* Static: 64 KiB of stack would be touched (page faults) on every
+	 * call, even the usual one that returns at once. */
+	static char sink[65536];
 	size_t len, got = 0;
 	long left;
 	ssize_t k;

@@ -378,8 +378,7 @@ by_hour_json(struct buf *b, const struct stats_state *st, long long now)
 {
 	long long h, first = now / 3600 - (STATS_HOURS - 1);
 	char at[32];
-	time_t t;
-	struct tm tm;
+	struct lsh_date d;
 	int k;
 
 	buf_puts(b, "\"by_hour\":{");
@@ -388,9 +387,9 @@ by_hour_json(struct buf *b, const struct stats_state *st, long long now)
 		for (h = first; h < first + STATS_HOURS; h++) {
 			size_t i = (size_t)(h % STATS_HOURS);
 
-			t = (time_t)(h * 3600);
-			gmtime_r(&t, &tm);
-			strftime(at, sizeof(at), "%Y-%m-%dT%H:00:00Z", &tm);
+			lsh_utc(h * 3600, &d);
+			snprintf(at, sizeof(at), "%04lld-%02d-%02dT%02d:00:00Z",
+			    d.year, d.month, d.day, d.hour);
 			buf_printf(b, "%s[\"%s\",%u]", h > first ? "," : "", at,
 			    st->hour[i] == h ? st->per_hour[i][k] : 0);
 		}

@@ -258,33 +258,62 @@ digits(char *p, long v, int width)
 	return p + width;
 }
 
+/*
+ * The UTC date of a Unix time, without gmtime_r: glibc's reads the local
+ * time zone (/etc/localtime, seven system calls) on its first call, which
+ * a CGI run pays on every request.  Days to a civil date by Howard
+ * Hinnant's published algorithm (eras of 400 years, March-based years).
+ */
+void
+lsh_utc(long long t, struct lsh_date *d)
+{
+	long long days = t / 86400, secs = t % 86400, era, doe, yoe, doy, mp;
+
+	if (secs < 0) {
+		secs += 86400;
+		days--;
+	}
+	days += 719468;		/* from 1970-01-01 to 0000-03-01 */
+	era = (days >= 0 ? days : days - 146096) / 146097;
+	doe = days - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d->day = (int)(doy - (153 * mp + 2) / 5 + 1);
+	d->month = (int)(mp < 10 ? mp + 3 : mp - 9);
+	d->year = yoe + era * 400 + (d->month <= 2);
+	d->hour = (int)(secs / 3600);
+	d->min = (int)(secs / 60 % 60);
+	d->sec = (int)(secs % 60);
+}
+
 /* Formatted by hand: strftime costs more than the rest of the stamp. */
 void
 lsh_timestamp(char *out, size_t outsz)
 {
 	struct timespec ts;
-	struct tm tm;
+	struct lsh_date d;
 	char *p = out;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	if (outsz < 28 || tm.tm_year < -1900 || tm.tm_year > 9999 - 1900) {
-		snprintf(out, outsz, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ",
-		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000);
+	lsh_utc((long long)ts.tv_sec, &d);
+	if (outsz < 28 || d.year < 0 || d.year > 9999) {
+		snprintf(out, outsz, "%04lld-%02d-%02dT%02d:%02d:%02d.%06ldZ",
+		    d.year, d.month, d.day, d.hour, d.min, d.sec,
+		    ts.tv_nsec / 1000);
 		return;
 	}
-	p = digits(p, tm.tm_year + 1900L, 4);
+	p = digits(p, (long)d.year, 4);
 	*p++ = '-';
-	p = digits(p, tm.tm_mon + 1, 2);
+	p = digits(p, d.month, 2);
 	*p++ = '-';
-	p = digits(p, tm.tm_mday, 2);
+	p = digits(p, d.day, 2);
 	*p++ = 'T';
-	p = digits(p, tm.tm_hour, 2);
+	p = digits(p, d.hour, 2);
 	*p++ = ':';
-	p = digits(p, tm.tm_min, 2);
+	p = digits(p, d.min, 2);
 	*p++ = ':';
-	p = digits(p, tm.tm_sec, 2);
+	p = digits(p, d.sec, 2);
 	*p++ = '.';
 	p = digits(p, ts.tv_nsec / 1000 % 1000000, 6);
 	*p++ = 'Z';

@@ -85,6 +85,13 @@ enum lsh_err store_append_stamped(struct store *, const char *dir,
  */
 enum lsh_err store_sync(struct store *, enum lsh_log, char *why, size_t whysz);
 
+/* A Unix time as a UTC calendar date (what gmtime_r gives, no time zone). */
+struct lsh_date {
+	long long	year;
+	int		month, day, hour, min, sec;	/* 1-12, 1-31, 0-23, ... */
+};
+void lsh_utc(long long t, struct lsh_date *d);
+
 /* The time now as UTC with microseconds: 2026-11-26T18:26:47.978609Z
  * (LSH_STAMP_LEN characters and a NUL when outsz allows). */
 void lsh_timestamp(char *out, size_t outsz);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <errno.h>
@@ -201,6 +202,27 @@ test_sync_later(struct store *s)
 	    "a record with another after it stays (a repeat if sent again)");
 }
 
+/* lsh_utc against gmtime_r, every 6 hours and 7 seconds over 1600-2400. */
+static void
+test_utc(void)
+{
+	long long t, bad = 0, n = 0;
+	struct lsh_date d;
+	struct tm tm;
+	time_t tt;
+
+	for (t = -11676096000LL; t < 13569465600LL; t += 6 * 3600 + 7, n++) {
+		tt = (time_t)t;
+		gmtime_r(&tt, &tm);
+		lsh_utc(t, &d);
+		if (d.year != tm.tm_year + 1900LL || d.month != tm.tm_mon + 1 ||
+		    d.day != tm.tm_mday || d.hour != tm.tm_hour ||
+		    d.min != tm.tm_min || d.sec != tm.tm_sec)
+			bad++;
+	}
+	CHECK(bad == 0 && n > 1000000, "lsh_utc is gmtime_r's date, 1600 to 2400");
+}
+
 int
 main(void)
 {
@@ -216,6 +238,7 @@ main(void)
 	test_refusals(&s);
 	test_failed_write(&s);
 	test_sync_later(&s);
+	test_utc();
 	store_close(&s);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
