@@ -98,6 +98,8 @@ $(B)/bundle/%.fcgi: $(B)/handlers/%.o $(LIB_A)
 
 bundle: $(BUNDLE)
 
+bundle-handlers: $(BUNDLE_BINS)
+
 $(BUNDLE): $(BUNDLE_BINS) scripts/bundle.sh README.md
 	@scripts/bundle.sh $(VERSION) $(B)/bundle $@
 
@@ -191,7 +193,7 @@ clean:
 
 FORCE:
 .SECONDARY: $(HANDLERS:%=$(B)/handlers/%.o)
-.PHONY: all bundle deps unit fuzz fuzz-replay check check-valgrind run stop install uninstall clean FORCE lint-man
+.PHONY: all bundle bundle-handlers deps unit fuzz fuzz-replay check check-valgrind run stop install uninstall clean FORCE lint-man
 
 # The benchmark (docs/PERFORMANCE.md): the ceiling, lshook, adnanh/webhook,
 # a Flask receiver and CGI mode side by side on 127.0.0.1, driven by wrk for

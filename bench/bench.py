@@ -18,7 +18,7 @@ credentials refused), stops everything by PID and prints one table.
   --only     comma-separated row names to run, for profiling: ceiling,
              append, lshook-never, lshook-always, ceiling-bulk, lshook-never-bulk,
              lshook-always-bulk, accept, snapshot, webhook, python, cgi-empty,
-             cgi-lshook
+             cgi-lshook, cgi-bundle
   --seconds N  run every load row N seconds (experiments)
   --perf     record a perf profile of lshook's FastCGI processes during each
              round of the lshook rows and print its top functions
@@ -413,9 +413,10 @@ class Bench:
         os.chmod(self.dir, 0o755)
         d = self.dir
         for sub in ("srv/empty", "srv/ceiling", "srv/append", "data-append",
-                    "srv/cgi", "srv/python",
+                    "srv/cgi", "srv/cgi-bundle", "srv/python",
                     "srv/webhook", "run", "apache", "payloads", "data-never",
-                    "data-always", "data-accept", "data-cgi", "data-other"):
+                    "data-always", "data-accept", "data-cgi", "data-cgi-bundle",
+                    "data-other"):
             os.makedirs(os.path.join(d, sub))
         for sub in ("never", "always", "accept"):
             os.makedirs(os.path.join(d, "srv", sub, "hooks"))
@@ -424,6 +425,10 @@ class Bench:
                              os.path.join(d, "srv", sub, "hooks"))
         shutil.copy2(os.path.join(self.tree, "www/hooks/annotations.fcgi"),
                      os.path.join(d, "srv/cgi/annotations.cgi"))
+        # The bundle's handler (make bundle: what shared hosts run), its
+        # libcjson found on the system as the bundle's rpath falls back.
+        shutil.copy2(os.path.join(self.tree, "build/bundle/annotations.fcgi"),
+                     os.path.join(d, "srv/cgi-bundle/annotations.cgi"))
         fcgi = run(["pkg-config", "--cflags", "--libs", "fcgi"]).split()
         cc = os.environ.get("CC", "cc")
         subprocess.run([cc, "-O2", "-o", os.path.join(d, "srv/ceiling/empty.fcgi"),
@@ -449,6 +454,7 @@ class Bench:
         self.bad_bearer = ["Authorization: Bearer " + "x" * 48]
         if os.geteuid() == 0:
             shutil.chown(os.path.join(d, "data-cgi"), "nobody", "nogroup")
+            shutil.chown(os.path.join(d, "data-cgi-bundle"), "nobody", "nogroup")
         self.disk = run(["stat", "-f", "-c", "%T", d]).strip()
 
     def start_lighttpd(self):
@@ -845,6 +851,14 @@ class Bench:
                         check_line=self.lshook_line("ANNOTATION_CREATED"),
                         good=self.bearer, bad=self.bad_bearer,
                         rss=self.maxrss(os.path.join(cgi, "annotations.cgi"), A),
+                        ceiling="cgi-empty"),
+            self.define("cgi-bundle", "lshook as CGI, the bundle's handler (make bundle)",
+                        self.apache, "http://127.0.0.1:%d/cgib/annotations.cgi"
+                        % self.apache.port, A, 16,
+                        logfile=os.path.join(self.dir, "data-cgi-bundle/annotations.jsonl"),
+                        check_line=self.lshook_line("ANNOTATION_CREATED"),
+                        good=self.bearer, bad=self.bad_bearer,
+                        rss=self.maxrss(os.path.join(self.dir, "srv/cgi-bundle/annotations.cgi"), A),
                         ceiling="cgi-empty")]
         self.group("CGI, 16 connections", rows, self.rounds, self.dur["cgi"])
 
@@ -1029,7 +1043,7 @@ class Bench:
             self.start_webhook()
         if self.wanted("python"):
             self.start_python()
-        if self.wanted("cgi-empty", "cgi-lshook"):
+        if self.wanted("cgi-empty", "cgi-lshook", "cgi-bundle"):
             self.start_apache()
         self.main_rows()
         self.bulk_rows()
@@ -1281,6 +1295,8 @@ def targets(b):
               "%.1f MiB VmRSS" % (ir["never"] / 1024) if ir else "not measured",
               verdict(ir["never"] <= 4096) if ir else "–"))
     ratio_target("CGI mode ≥ 80 % of the empty C CGI program", "cgi-lshook",
+                 "cgi-empty", 0.8)
+    ratio_target("... the bundle's handler (what shared hosts run)", "cgi-bundle",
                  "cgi-empty", 0.8)
     sn = X.get("snapshot") or {}
     if "best_mbs" in sn:

@@ -10,7 +10,7 @@ cd "$ROOT" || exit 1
 scripts/deps.sh || exit 1
 bench/deps.sh || exit 1
 log=$(mktemp)
-if ! make --no-print-directory all > "$log" 2>&1; then
+if ! make --no-print-directory all bundle-handlers > "$log" 2>&1; then
 	cat "$log" >&2
 	rm -f "$log"
 	exit 1
