@@ -427,8 +427,9 @@ class Bench:
                      os.path.join(d, "srv/cgi/annotations.cgi"))
         # The bundle's handler (make bundle: what shared hosts run), its
         # libcjson found on the system as the bundle's rpath falls back.
-        shutil.copy2(os.path.join(self.tree, "build/bundle/annotations.fcgi"),
-                     os.path.join(d, "srv/cgi-bundle/annotations.cgi"))
+        bundle = os.path.join(self.tree, "build/bundle/annotations.fcgi")
+        if os.path.exists(bundle):	# not in a --tree built without it
+            shutil.copy2(bundle, os.path.join(d, "srv/cgi-bundle/annotations.cgi"))
         fcgi = run(["pkg-config", "--cflags", "--libs", "fcgi"]).split()
         cc = os.environ.get("CC", "cc")
         subprocess.run([cc, "-O2", "-o", os.path.join(d, "srv/ceiling/empty.fcgi"),
@@ -851,15 +852,16 @@ class Bench:
                         check_line=self.lshook_line("ANNOTATION_CREATED"),
                         good=self.bearer, bad=self.bad_bearer,
                         rss=self.maxrss(os.path.join(cgi, "annotations.cgi"), A),
-                        ceiling="cgi-empty"),
-            self.define("cgi-bundle", "lshook as CGI, the bundle's handler (make bundle)",
+                        ceiling="cgi-empty")]
+        if os.path.exists(os.path.join(self.dir, "srv/cgi-bundle/annotations.cgi")):
+            rows.append(self.define("cgi-bundle", "lshook as CGI, the bundle's handler (make bundle)",
                         self.apache, "http://127.0.0.1:%d/cgib/annotations.cgi"
                         % self.apache.port, A, 16,
                         logfile=os.path.join(self.dir, "data-cgi-bundle/annotations.jsonl"),
                         check_line=self.lshook_line("ANNOTATION_CREATED"),
                         good=self.bearer, bad=self.bad_bearer,
                         rss=self.maxrss(os.path.join(self.dir, "srv/cgi-bundle/annotations.cgi"), A),
-                        ceiling="cgi-empty")]
+                        ceiling="cgi-empty"))
         self.group("CGI, 16 connections", rows, self.rounds, self.dur["cgi"])
 
     def snapshot(self):

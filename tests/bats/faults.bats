@@ -201,7 +201,7 @@ assert_check_reports_torn() {
 
 @test "faults: handlers SIGKILLed under load: acknowledged events kept once, torn lines isolated and reported" {
 	start_lighttpd
-	(load_run load --count 2000 --clients 16 --medium 60 --large 30 --backoff 0.2
+	(load_run load --count 3000 --clients 16 --medium 60 --large 30 --backoff 0.2
 	    : > "$T/done") 3>&- &
 	local load=$!
 	BG_PIDS+=("$load")
@@ -228,14 +228,14 @@ assert_check_reports_torn() {
 
 @test "faults: logs renamed under load: nothing lost, nothing twice, new lines go to the new file" {
 	start_lighttpd
-	(load_run load --count 1500 --clients 16 --medium 20 --large 4; : > "$T/done") 3>&- &
+	(load_run load --count 3000 --clients 16 --medium 20 --large 4; : > "$T/done") 3>&- &
 	local load=$!
 	BG_PIDS+=("$load")
 	# logrotate's create mode: rename, then create the new file (unless a
 	# handler was first)
 	local n=0 f
 	while [ ! -e "$T/done" ] && [ "$n" -lt 2000 ]; do
-		sleep 0.05
+		sleep 0.02
 		n=$((n + 1))
 		for f in tasks annotations; do
 			mv "$DATA/$f.jsonl" "$DATA/$f.jsonl.$n" 2>/dev/null || continue
@@ -261,10 +261,10 @@ assert_check_reports_torn() {
 	    awk -F: '{ s += $2 } END { print s }')" -eq 20 ]
 	[ "$(stat -c %a "$DATA/tasks.jsonl")" = 640 ]
 	verify --rotated
-	[ "$(summary .acked)" -eq 1520 ]
+	[ "$(summary .acked)" -eq 3020 ]
 	lshook_check -d "$DATA"
 	[ "$status" -eq 0 ] || fail "lshook check: exit $status: $output $stderr"
-	note "rotation: $((rotated + 2)) rotated files, 1520 events, each once"
+	note "rotation: $((rotated + 2)) rotated files, 3020 events, each once"
 }
 
 # --- disk full ---------------------------------------------------------------
