@@ -10,7 +10,11 @@
 #      functions, inclusive.
 #      valgrind's virtual CPU has no SHA extensions: the SHA-256 shown is
 #      always the portable one.
-#   2. perf: lshook's FastCGI processes under wrk load behind lighttpd
+#   2. CGI: CPU time and page faults of one run (bench/exec_cost.c, 300
+#      runs each, no web server) of the empty CGI program, the same linked
+#      against libcjson and built static-pie (the dynamic loader's floor),
+#      lshook's handler and the bundle's.
+#   3. perf: lshook's FastCGI processes under wrk load behind lighttpd
 #      (bench/bench.py --perf on the lshook rows), top functions.
 #
 # Needs valgrind and linux-perf (bench/packages.txt); runs on 127.0.0.1 only.
@@ -52,6 +56,19 @@ one annotations "$W/annotation.json"
 echo
 echo "== callgrind: one TASKS_CREATED of 5000 tasks ($(wc -c < "$W/tasks.json") bytes), instructions"
 one tasks "$W/tasks.json"
+echo
+echo "== CGI: one run of each program, median of 300 (bench/exec_cost.c)"
+cc -O2 -o "$W/exec_cost" "$ROOT/bench/exec_cost.c"
+cc -O2 -o "$W/empty.cgi" "$ROOT/bench/empty_cgi.c"
+cc -O2 -o "$W/empty+libcjson.cgi" "$ROOT/bench/empty_cgi.c" -Wl,--no-as-needed -lcjson
+cc -O2 -static-pie -o "$W/empty-static-pie.cgi" "$ROOT/bench/empty_cgi.c"
+[ -x "$TREE/build/bundle/annotations.fcgi" ] || make -C "$TREE" bundle-handlers >/dev/null
+mkdir -p "$W/cgi-data"
+echo bench-secret-0123456789abcdef0123456789 > "$W/secret"
+"$W/exec_cost" "$W/annotation.json" "$W/cgi-data" "$W/secret" 300 "$W/empty.cgi" \
+    "$W/empty+libcjson.cgi" "$W/empty-static-pie.cgi" \
+    "$TREE/www/hooks/annotations.fcgi" "$TREE/build/bundle/annotations.fcgi" |
+    sed -e "s#$W/##" -e "s#$TREE/##"
 echo
 echo "== perf: lshook's FastCGI processes under load"
 /usr/bin/python3 "$ROOT/bench/bench.py" --tree "$TREE" --perf --seconds 4 \
