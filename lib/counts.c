@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "counts.h"
+#include "statefile.h"
 
 #define MAGIC		"LSHCNT01"
 #define HEADER		16
@@ -294,6 +295,8 @@ open_map(const char *dir, long long project, int create)
 		return m;	/* the usual case: nothing changed */
 	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0), 0640);
 	rc = fd == -1 ? -1 : 0;
+	if (fd != -1 && create)
+		statefile_own(fd, dir);
 	if (rc == 0 && !has_header(fd)) {
 		map_drop_keep_path(m);
 		if (create)

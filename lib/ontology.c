@@ -762,7 +762,8 @@ tidy(cJSON *view)
 /* --- applying a list under the lock ------------------------------------ */
 
 static int
-write_view(const char *tmp, const char *path, const cJSON *view, int do_fsync)
+write_view(const char *dir, const char *tmp, const char *path,
+    const cJSON *view, int do_fsync)
 {
 	char *text = cJSON_PrintUnformatted(view);
 	size_t len, off = 0;
@@ -777,6 +778,7 @@ write_view(const char *tmp, const char *path, const cJSON *view, int do_fsync)
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
 	if (fd == -1)
 		goto out;
+	statefile_own(fd, dir);
 	while (off < len) {
 		k = write(fd, text + off, len - off);
 		if (k == -1 && errno == EINTR)
@@ -886,7 +888,7 @@ apply_locked(struct store *st, const char *dir, struct apply *a,
 		}
 		/* The view is derived (ontology rebuild makes it again from
 		 * the logs): replaced atomically, not synced. */
-		if (write_view(tmp, path, a->view, 0) == -1)
+		if (write_view(dir, tmp, path, a->view, 0) == -1)
 			return fail_errno(why, whysz, "cannot write ontology view",
 			    path);
 	}

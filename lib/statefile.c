@@ -35,6 +35,17 @@ statefile_unlock(struct statefile *f)
 		flock(f->fd, LOCK_UN);
 }
 
+void
+statefile_own(int fd, const char *dir)
+{
+	struct stat st;
+
+	if (geteuid() == 0 && stat(dir, &st) == 0 && st.st_uid != 0 &&
+	    fchown(fd, st.st_uid, st.st_gid) == -1) {
+		/* then the handlers may not open it: they say so */
+	}
+}
+
 static int
 open_path(const char *path, const char *dir, const char *name)
 {
@@ -45,10 +56,18 @@ open_path(const char *path, const char *dir, const char *name)
 	if (fd == -1 && errno == ENOENT) {	/* first use: make its folder */
 		snprintf(sub, sizeof(sub), "%s/%.*s", dir,
 		    (int)strcspn(name, "/"), name);
-		if (mkdir(sub, 0750) == -1 && errno != EEXIST)
+		if (mkdir(sub, 0750) == 0) {
+			fd = open(sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (fd != -1) {
+				statefile_own(fd, dir);
+				close(fd);
+			}
+		} else if (errno != EEXIST)
 			return -1;
 		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
 	}
+	if (fd != -1)
+		statefile_own(fd, dir);
 	return fd;
 }
 

@@ -37,6 +37,13 @@ void statefile_unlock(struct statefile *);
 void statefile_close(struct statefile *);
 
 /*
+ * Give a file just created under dir the owner of dir, when this process
+ * runs as root (`lshook ontology rebuild` by an operator): the handlers,
+ * running as the web server's user, must go on opening it.
+ */
+void statefile_own(int fd, const char *dir);
+
+/*
  * How many times this process opened a state file: a change says the
  * data directory may have been replaced, and what a process remembers of
  * it is to be forgotten.

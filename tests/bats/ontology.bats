@@ -186,6 +186,22 @@ changes() {
 	[ "$(printf '%s' "$output" | jq -c '.controls.quality.declared')" = '[{"value":"Good"}]' ]
 }
 
+@test "ontology: a rebuild run by root leaves its files to the data directory's owner" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root"
+	run_cgi_file projects "$ONTO/PROJECT_UPDATED.json"
+	run_cgi_file annotations "$ONTO/ANNOTATION_CREATED.json"
+	rm -r "$DATA/ontology"
+	chown -R nobody:nogroup "$DATA"
+	run "$ROOT/bin/lshook" ontology rebuild -d "$DATA"
+	assert_success
+	run stat -c '%n %U:%G' "$DATA/ontology" "$DATA/ontology/.lock" \
+	    "$DATA/ontology/41.json" "$DATA/ontology/41.counts"
+	assert_output "$DATA/ontology nobody:nogroup
+$DATA/ontology/.lock nobody:nogroup
+$DATA/ontology/41.json nobody:nogroup
+$DATA/ontology/41.counts nobody:nogroup"
+}
+
 @test "ontology: lshook ontology errors are clear and exit 2" {
 	run "$ROOT/bin/lshook" ontology rebuild -d "$BATS_TEST_TMPDIR/nope"
 	[ "$status" -eq 2 ]
