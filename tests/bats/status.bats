@@ -62,6 +62,18 @@ post_fixtures() {
 	    .config.secrets == 1' >/dev/null || fail "shape: $http_body"
 }
 
+@test "status: a bare HMAC of the empty body does not open it (replayable); header credentials do" {
+	local sig
+	sig=sha256=$(printf '' | openssl dgst -sha256 -hmac "$SECRET" | sed 's/.*= //')
+	status_get LSHOOK_AUTH=hmac HTTP_AUTHORIZATION= HTTP_X_HUB_SIGNATURE_256="$sig"
+	assert_error 401 "unsupported authorization scheme"
+	[[ $stderr == *"not hmac alone"* ]] || fail "stderr: $stderr"
+	status_get LSHOOK_AUTH=header,hmac HTTP_AUTHORIZATION= HTTP_X_HUB_SIGNATURE_256="$sig"
+	assert_error 401 "missing credentials"
+	status_get LSHOOK_AUTH=header,hmac
+	assert_http 200
+}
+
 @test "status: HEAD is answered, POST is 405 with Allow: GET, HEAD" {
 	status_get REQUEST_METHOD=HEAD
 	assert_http 200
