@@ -128,7 +128,8 @@ $(B)/fuzz-clang/fuzz-%: fuzz/fuzz_%.c fuzz/util.c fuzz/fuzz.h $(LIB_SRC:lib/%.c=
 
 fuzz-replay: $(FUZZ_REPLAYS)
 
-fuzz: $(FUZZ_TARGETS:%=$(B)/fuzz-clang/fuzz-%)
+fuzz: fuzz-deps
+	@$(MAKE) --no-print-directory $(FUZZ_TARGETS:%=$(B)/fuzz-clang/fuzz-%)
 	@for t in $(FUZZ_TARGETS); do \
 	    mkdir -p fuzz/corpus/$$t $(B)/fuzz-clang/crashes; \
 	    echo "== fuzz $$t for $(FUZZ_TIME) s"; \
@@ -140,6 +141,9 @@ fuzz: $(FUZZ_TARGETS:%=$(B)/fuzz-clang/fuzz-%)
 # Installs missing Debian packages as root, or prints the apt-get line.
 deps:
 	@scripts/deps.sh
+
+fuzz-deps:
+	@scripts/deps.sh fuzz
 
 unit: $(UNIT_BINS)
 
@@ -193,7 +197,7 @@ clean:
 
 FORCE:
 .SECONDARY: $(HANDLERS:%=$(B)/handlers/%.o)
-.PHONY: all bundle bundle-handlers deps unit fuzz fuzz-replay check check-valgrind run stop install uninstall clean FORCE lint-man
+.PHONY: all bundle bundle-handlers deps fuzz-deps unit fuzz fuzz-replay check check-valgrind run stop install uninstall clean FORCE lint-man
 
 # The benchmark (docs/PERFORMANCE.md): the ceiling, lshook, adnanh/webhook,
 # a Flask receiver and CGI mode side by side on 127.0.0.1, driven by wrk for
