@@ -20,9 +20,11 @@
 # posted with tests/tools/ls_send.py.  As root, Apache and the handlers run
 # as nobody/nogroup (-DRUN_AS_ROOT); otherwise as the user running the tests.
 load helpers
+load http
 
 MODDIR=/usr/lib/apache2/modules
-LS_SEND=$ROOT/tests/tools/ls_send.py
+LS_TIMEOUT=10
+CURL_TIMEOUT=60
 # Modules Debian enables by default; each setup adds its own.  $MPM picks
 # the MPM (event, Debian's default, unless a setup says otherwise).
 BASE_MODULES="access_compat alias auth_basic authn_core authn_file
@@ -301,32 +303,6 @@ wait_socket() {
 
 # --- requests -----------------------------------------------------------------
 
-# ls_post PATH FILE [ls_send.py args...]: post FILE as Label Studio does.
-# Sets $http_status (000 when the connection broke) and $http_body.
-ls_post() {
-	local path=$1 file=$2
-	shift 2
-	# "000 <reason>" when no answer came
-	run "$LS_SEND" --timeout 10 "$BASE_URL$path" "$file" "$@"
-	http_status=${output%% *}
-	http_body=${output#"$http_status"}
-	http_body=${http_body# }
-}
-
-# curl_http PATH [curl args...]: one request to $BASE_URL/PATH.
-# Sets $http_status, $http_headers, $http_body.
-curl_http() {
-	local path=$1
-	shift
-	local out=$BATS_TEST_TMPDIR/curl
-	run curl -sS --max-time 60 -D "$out.headers" -o "$out.body" \
-	    -w '%{http_code}' "$@" "$BASE_URL$path"
-	[ "$status" -eq 0 ] || fail "curl $path failed ($status): $output"
-	http_status=$output
-	http_headers=$(tr -d '\r' < "$out.headers")
-	http_body=$(cat "$out.body")
-}
-
 # curl_post PATH FILE [curl args...]: POST a file's exact bytes as JSON
 # with the shared secret.
 curl_post() {
@@ -349,16 +325,6 @@ task_body() {
 	[ "$(stat -c %s "$2")" -eq "$1" ]
 }
 
-# Which handler records an action.
-family_of() {
-	case $1 in
-	TASK*) echo tasks ;;
-	ANNOTATION*) echo annotations ;;
-	PROJECT*) echo projects ;;
-	*) return 1 ;;
-	esac
-}
-
 # expected_record FILE FAMILY: the record fields a fixture must give, as
 # one sorted line: ids from the payload, project secrets redacted.
 expected_record() {
@@ -378,14 +344,7 @@ record_fields() {
 }
 
 # Wait (up to 3 s) until Apache's error log holds a line matching $1.
-wait_error_log() {
-	local i
-	for i in $(seq 30); do
-		grep -q -- "$1" "$ADIR/logs/error.log" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
+wait_error_log() { wait_log "$ADIR/logs/error.log" "$1"; }
 
 # --- what every setup must do ---------------------------------------------------
 

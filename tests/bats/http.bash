@@ -1,16 +1,20 @@
 # http.bash: posting to a running server as Label Studio does, and
 # checking the records field by field; shared by the server suites.
-# Load after helpers; needs $BASE_URL, $LS_SEND and $LS_TIMEOUT.
+# Load after helpers; needs $BASE_URL and $LS_TIMEOUT (and $CURL_TIMEOUT,
+# default 30 s).
+
+LS_SEND=$ROOT/tests/tools/ls_send.py
 
 # ls_post PATH FILE [ls_send args...]: post FILE as Label Studio does.
-# Sets $http_status and $http_body.
+# Sets $http_status (000 when no answer came) and $http_body.
 ls_post() {
 	local path=$1 file=$2
 	shift 2
 	run "$LS_SEND" --timeout "$LS_TIMEOUT" "$BASE_URL$path" "$file" "$@"
-	[ "$status" -eq 0 ] || fail "ls_send failed ($status): $output"
+	[ -n "$output" ] || fail "ls_send printed nothing ($status)"
 	http_status=${output%% *}
-	http_body=${output#* }
+	http_body=${output#"$http_status"}
+	http_body=${http_body# }
 }
 
 # curl_http PATH [curl args...]: one request to $BASE_URL/PATH.
@@ -19,12 +23,23 @@ curl_http() {
 	local path=$1
 	shift
 	local out=$BATS_TEST_TMPDIR/curl
-	run curl -sS --max-time 30 -D "$out.headers" -o "$out.body" \
-	    -w '%{http_code}' "$@" "$BASE_URL$path"
-	[ "$status" -eq 0 ] || fail "curl failed ($status): $output"
+	run curl -sS --max-time "${CURL_TIMEOUT:-30}" -D "$out.headers" \
+	    -o "$out.body" -w '%{http_code}' "$@" "$BASE_URL$path"
+	[ "$status" -eq 0 ] || fail "curl $path failed ($status): $output"
 	http_status=$output
 	http_headers=$(tr -d '\r' < "$out.headers")
 	http_body=$(cat "$out.body")
+}
+
+# wait_log FILE REGEX: wait (up to 3 s) until FILE holds a line matching
+# REGEX (a server's error log, written a moment after its answer).
+wait_log() {
+	local i
+	for i in $(seq 30); do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
 }
 
 # Which handler records an action.

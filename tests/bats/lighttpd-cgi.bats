@@ -6,7 +6,6 @@ load helpers
 load http
 
 CONF=$ROOT/lighttpd/lshook-cgi.conf
-LS_SEND=$ROOT/tests/tools/ls_send.py
 LS_TIMEOUT=1	# Label Studio's own webhook timeout
 
 setup() { setup_data; }
@@ -56,14 +55,7 @@ stop_lighttpd_guarded() {
 
 # wait_error_log REGEX [LOG]: wait (up to 3 s) until a lighttpd log
 # (error.log by default) holds a line matching REGEX.
-wait_error_log() {
-	local log=$BATS_TEST_TMPDIR/lighttpd/${2:-error.log} i
-	for i in $(seq 30); do
-		grep -q -- "$1" "$log" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
+wait_error_log() { wait_log "$BATS_TEST_TMPDIR/lighttpd/${2:-error.log}" "$1"; }
 
 # The processes lighttpd has started that are still there (PID and
 # command), after waiting up to 2 s for them to go.

@@ -2,6 +2,7 @@
 # lighttpd.bats: end to end through lighttpd/lshook.conf on 127.0.0.1,
 # with curl posting as Label Studio (and relays) do.
 load helpers
+load http
 
 setup() { setup_data; }
 
@@ -23,20 +24,6 @@ stop_lighttpd_guarded() {
 	stop_lighttpd || true
 	wait "$dog" 2>/dev/null
 	return 0
-}
-
-# curl_http PATH [curl args...]: one request to $BASE_URL/PATH.
-# Sets $http_status, $http_headers, $http_body (as run_cgi does).
-curl_http() {
-	local path=$1
-	shift
-	local out=$BATS_TEST_TMPDIR/curl
-	run curl -sS --max-time 30 -D "$out.headers" -o "$out.body" \
-	    -w '%{http_code}' "$@" "$BASE_URL$path"
-	[ "$status" -eq 0 ] || fail "curl failed ($status): $output"
-	http_status=$output
-	http_headers=$(tr -d '\r' < "$out.headers")
-	http_body=$(cat "$out.body")
 }
 
 # post PATH FILE [curl args...]: POST a file's bytes as JSON.
@@ -62,16 +49,6 @@ task_file() {
 	printf '%s\n' "$f"
 }
 
-# Which handler records an action.
-family_of() {
-	case $1 in
-	TASK*) echo tasks ;;
-	ANNOTATION*) echo annotations ;;
-	PROJECT*) echo projects ;;
-	*) return 1 ;;
-	esac
-}
-
 # The Standard Webhooks key of $SW_SECRET, in hex.
 sw_key_hex() {
 	printf '%s' "${SW_SECRET#whsec_}" | base64 -d | od -An -v -tx1 | tr -d ' \n'
@@ -85,14 +62,7 @@ sw_sign() {
 }
 
 # Wait (up to 3 s) until the lighttpd error log holds a line matching $1.
-wait_error_log() {
-	local log=$BATS_TEST_TMPDIR/lighttpd/error.log i
-	for i in $(seq 30); do
-		grep -q -- "$1" "$log" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
+wait_error_log() { wait_log "$BATS_TEST_TMPDIR/lighttpd/error.log" "$1"; }
 
 # --- Label Studio traffic ----------------------------------------------------
 

@@ -10,7 +10,6 @@ load http
 
 UNIT=$ROOT/systemd/lshook-fcgi@.service
 SERVER_BLOCK=$ROOT/nginx/lshook.conf
-LS_SEND=$ROOT/tests/tools/ls_send.py
 NAMES=(tasks annotations projects training)
 # Label Studio's own webhook timeout; valgrind needs more.
 LS_TIMEOUT=1
@@ -218,14 +217,7 @@ start_stack() {
 # --- requests ----------------------------------------------------------------
 
 # Wait (up to 3 s) until nginx's error log holds a line matching $1.
-wait_error_log() {
-	local i
-	for i in $(seq 30); do
-		grep -q -- "$1" "$NGX/error.log" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
+wait_error_log() { wait_log "$NGX/error.log" "$1"; }
 
 # --- the shipped files ---------------------------------------------------------
 
