@@ -2,9 +2,9 @@
  * seen.c: the table of recently seen delivery ids.
  *
  * A fixed-size file of slots read and written with pread and pwrite under
- * an exclusive flock, kept open across requests (statefile.c).  A crash can at worst leave one slot half written,
- * which then matches nothing: the table forgets an id, it never invents
- * one.  The caller appends the event before remembering its id, so a crash
+ * an exclusive flock, kept open across requests (statefile.c).  A crash
+ * can at worst leave one slot half written, which then matches nothing:
+ * the table forgets an id, it never invents one.  The caller appends the event before remembering its id, so a crash
  * in between gives at-least-once, never a lost event.
  */
 #include <errno.h>
@@ -31,7 +31,8 @@ table_size(unsigned long slots)
 }
 
 static struct statefile table = STATEFILE_INIT;
-static int table_checked;	/* its header was read since it was opened */
+static unsigned long table_checked;	/* statefile_generation() when its
+					   header was last read; 0: never */
 
 static enum lsh_err
 fail(struct seen *s, const char *dir, char *why, size_t whysz, const char *what)
@@ -59,12 +60,13 @@ prepare(struct seen *s, const struct stat *st)
 	unsigned char head[HEADER_SIZE];
 	uint64_t n = s->slots;
 
-	if (st->st_size == table_size(s->slots) && table_checked)
+	if (st->st_size == table_size(s->slots) &&
+	    table_checked == statefile_generation())
 		return 0;
 	if (st->st_size == table_size(s->slots) &&
 	    pread(s->fd, head, sizeof(head), 0) == (ssize_t)sizeof(head) &&
 	    memcmp(head, "LSHSEEN1", 8) == 0 && memcmp(head + 8, &n, 8) == 0) {
-		table_checked = 1;
+		table_checked = statefile_generation();
 		return 0;
 	}
 	/* new, or sized for another LSHOOK_DEDUP_SLOTS: start afresh */
@@ -74,7 +76,7 @@ prepare(struct seen *s, const struct stat *st)
 	memcpy(head + 8, &n, 8);
 	if (pwrite(s->fd, head, sizeof(head), 0) != (ssize_t)sizeof(head))
 		return -1;
-	table_checked = 1;
+	table_checked = statefile_generation();
 	return 0;
 }
 
@@ -82,11 +84,8 @@ static int
 open_locked(struct seen *s, const char *dir)
 {
 	struct stat st;
-	int fd = table.fd;
 
 	s->fd = statefile_lock(&table, dir, "state/seen.db", LOCK_EX, &st);
-	if (s->fd != fd)
-		table_checked = 0;	/* (re)opened */
 	if (s->fd == -1)
 		return -1;
 	return prepare(s, &st);
@@ -180,7 +179,7 @@ seen_forget(struct seen *s, const char *dir)
 	    memcmp(slot, s->key, 16) == 0) {
 		memset(slot, 0, sizeof(slot));
 		if (pwrite(table.fd, slot, sizeof(slot), at) != (ssize_t)sizeof(slot)) {
-			/* as above */
+			/* then the id stays: a repeat is answered "duplicate" */
 		}
 	}
 	statefile_unlock(&table);
