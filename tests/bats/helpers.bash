@@ -24,9 +24,11 @@ SW_SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
 
 VALGRIND_CMD=()
 if [ "${VALGRIND:-0}" = 1 ]; then
+	# --read-inline-info=no: a fifth less start-up per run; reports
+	# name the enclosing functions instead of inlined ones
 	VALGRIND_CMD=(valgrind -q --error-exitcode=99 --leak-check=full
 	    --errors-for-leak-kinds=definite,indirect
-	    --show-leak-kinds=definite,indirect)
+	    --show-leak-kinds=definite,indirect --read-inline-info=no)
 fi
 
 # A fresh data directory per test.
