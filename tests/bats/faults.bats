@@ -78,26 +78,11 @@ stop_fcgi_guarded() {
 }
 
 # start_lighttpd_www WWW: start_lighttpd with WWW as the document root
-# (a copy whose hooks/ link to the real handlers).
+# (a copy whose hooks/ link to the real handlers), header auth only.
 start_lighttpd_www() {
-	local www=$1 run=$BATS_TEST_TMPDIR/lighttpd try
-	mkdir -p "$run" "$www/hooks"
-	ln -sf "$HOOKS"/*.fcgi "$www/hooks/"
-	printf '%s\n' "$SECRET" > "$run/secret"
-	for try in 1 2 3 4 5; do
-		LIGHTTPD_PORT=$(free_port)
-		LSHOOKD_WWW=$www LSHOOKD_RUN=$run LSHOOKD_PORT=$LIGHTTPD_PORT \
-		LSHOOKD_DATA=$DATA LSHOOKD_SECRET_FILE=$run/secret LSHOOKD_AUTH=header \
-		    lighttpd -D -f "$ROOT/lighttpd/lshook.conf" 2>"$run/stderr" &
-		LIGHTTPD_PID=$!
-		if wait_port "$LIGHTTPD_PORT" "$LIGHTTPD_PID"; then
-			BASE_URL=http://127.0.0.1:$LIGHTTPD_PORT
-			return 0
-		fi
-		kill "$LIGHTTPD_PID" 2>/dev/null || true
-		wait "$LIGHTTPD_PID" 2>/dev/null || true
-	done
-	fail "cannot start lighttpd: $(cat "$run/stderr")"
+	mkdir -p "$1/hooks"
+	ln -sf "$HOOKS"/*.fcgi "$1/hooks/"
+	LIGHTTPD_WWW=$1 LIGHTTPD_AUTH=header start_lighttpd
 }
 
 # A TASKS_CREATED body for task $1 of about $2 bytes (default 200); the

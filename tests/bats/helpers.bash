@@ -270,7 +270,8 @@ fcgi_request() {
 # 127.0.0.1, data in $DATA, secret $SECRET; sets $LIGHTTPD_PORT,
 # $LIGHTTPD_PID and $BASE_URL.  LSHOOK_AUTH for the handlers comes from
 # $LIGHTTPD_AUTH (default header,hmac); the secret file holds $SECRET,
-# and $SW_SECRET too when standard is among the modes.
+# and $SW_SECRET too when standard is among the modes.  $LIGHTTPD_WWW
+# replaces www/ as the document root.
 start_lighttpd() {
 	local run=$BATS_TEST_TMPDIR/lighttpd try
 	mkdir -p "$run"
@@ -279,7 +280,8 @@ start_lighttpd() {
 	case $auth in *standard*) printf '%s\n' "$SW_SECRET" >> "$run/secret" ;; esac
 	for try in 1 2 3 4 5; do
 		LIGHTTPD_PORT=$(free_port)
-		LSHOOKD_WWW=$ROOT/www LSHOOKD_RUN=$run LSHOOKD_PORT=$LIGHTTPD_PORT \
+		LSHOOKD_WWW=${LIGHTTPD_WWW:-$ROOT/www} LSHOOKD_RUN=$run \
+		LSHOOKD_PORT=$LIGHTTPD_PORT \
 		LSHOOKD_DATA=$DATA LSHOOKD_SECRET_FILE=$run/secret LSHOOKD_AUTH=$auth \
 		    lighttpd -D -f "$ROOT/lighttpd/lshook.conf" 2>"$run/stderr" &
 		LIGHTTPD_PID=$!
