@@ -536,13 +536,15 @@ check_line(struct check *ck, const char *name, enum kind kind,
 	}
 	if (is.count > 0)
 		problem(ck, name, lineno, "field", NULL, 0, "%s", is.text);
-	/* A body that is only {"action": ...} (send_payload=false) has no
-	 * identity: every delivery of it has the same sha256 id, legitimately. */
+	/* Logs written before lshook 0.7 gave every body that is only
+	 * {"action": ...} (send_payload=false) the same sha256 id; such
+	 * records have ids of exactly "sha256:" and 64 digits, while newer
+	 * ones end in a random ".<16 digits>" (every id is unique). */
 	payload = kind == K_EVENT || kind == K_IGNORED ?
 	    jtree_get(t.root, "payload") : NULL;
 	if (idlen > 0 && payload != NULL && payload->type == JT_OBJECT &&
 	    payload->nkids == 1 && jtree_get(payload, "action") != NULL &&
-	    strncmp(id, "sha256:", 7) == 0)
+	    strncmp(id, "sha256:", 7) == 0 && idlen == 7 + 64)
 		idlen = 0;
 	jtree_free(&t);
 	if (idlen <= 0)

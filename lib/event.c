@@ -160,6 +160,35 @@ event_stamped(struct event *ev, const char *stamp)
 	}
 }
 
+int
+event_has_identity(const struct event *ev, int has_webhook_id)
+{
+	if (has_webhook_id)
+		return 1;
+	if (ev->route == NULL || !ev->route->fresh)
+		return 0;
+	return ev->payload.len != strlen("{\"action\":}") + ev->json.action.len;
+}
+
+void
+event_make_unique(struct event *ev)
+{
+	unsigned char r[8];
+	size_t n = strlen(ev->id);
+
+	randombytes_buf(r, sizeof(r));
+	ev->id[n] = '.';
+	sodium_bin2hex(ev->id + n + 1, sizeof(ev->id) - n - 1, r, sizeof(r));
+}
+
+void
+event_scope(struct event *ev, const char *endpoint)
+{
+	size_t n = strlen(ev->id);
+
+	snprintf(ev->id + n, sizeof(ev->id) - n, "@%s", endpoint);
+}
+
 void
 event_free(struct event *ev)
 {

@@ -13,9 +13,11 @@
 
 #define LSH_RECORD_VERSION 1
 #define LSH_MAX_WEBHOOK_ID 200	/* Standard Webhooks ids are ~30 bytes */
+/* room for ".<16 hex>" (event_make_unique) or "@<endpoint>" (event_scope) */
+#define LSH_MAX_ID	(LSH_MAX_WEBHOOK_ID + 32)
 
 struct event {
-	char			 id[LSH_MAX_WEBHOOK_ID + 1];
+	char			 id[LSH_MAX_ID + 1];
 	char			 received_at[32];	/* UTC, microseconds */
 	char			 action[128];	/* decoded; "" when not plain */
 	const struct route	*route;		/* NULL: an unknown action */
@@ -30,8 +32,8 @@ struct event {
 };
 
 /*
- * Validate and scan a body.  webhook_id (may be NULL) becomes the record
- * id; otherwise "sha256:<hex of the body>".  Returns LSH_OK,
+ * Validate and scan a body.  webhook_id (may be NULL) becomes the
+ * delivery's id; otherwise "sha256:<hex of the body>".  Returns LSH_OK,
  * LSH_E_BAD_ID, LSH_E_JSON, LSH_E_NOT_OBJECT, LSH_E_NO_ACTION,
  * LSH_E_ACTION_TYPE, LSH_E_DUP_ACTION or LSH_E_NOMEM.  Free with
  * event_free whatever it returns.
@@ -49,6 +51,20 @@ enum lsh_err event_record(struct event *, const char *family,
     const char *endpoint, const char *reason, struct iovec iov[3]);
 
 void event_free(struct event *);
+
+/*
+ * Whether a delivery of this event is told from another by its id: it came
+ * with a webhook-id, or its action's payload is always new (route.fresh)
+ * and is not a bare {"action": ...} (send_payload=false).  Otherwise the
+ * same bytes twice are two events.
+ */
+int event_has_identity(const struct event *, int has_webhook_id);
+
+/* Make the id unique to this record: ".<16 random hex digits>" added. */
+void event_make_unique(struct event *);
+
+/* File the id under the endpoint that ignored it: "@<endpoint>" added. */
+void event_scope(struct event *, const char *endpoint);
 
 /*
  * Where the record's received_at lies in its first iovec (for

@@ -216,19 +216,14 @@ answer_stored(struct lsh_ctx *c, const struct event *ev, const char *reason)
 }
 
 /*
- * Whether deliveries of this event are told apart by their id.  An event
- * sent with send_payload=false is exactly {"action": "..."}: every one of
- * its kind has the same body hash, so without a webhook-id it is not
- * deduplicated (two saves in a row are two events).
+ * Whether this delivery is deduplicated: see event_has_identity and
+ * docs/ARCHITECTURE.md ("What is deduplicated").
  */
 static int
 dedup_applies(const struct lsh_ctx *c, const struct event *ev)
 {
-	if (c->cfg->dedup_window <= 0)
-		return 0;
-	if (req_param(&c->req, "HTTP_WEBHOOK_ID") != NULL)
-		return 1;
-	return ev->payload.len != strlen("{\"action\":}") + ev->json.action.len;
+	return c->cfg->dedup_window > 0 && event_has_identity(ev,
+	    req_param(&c->req, "HTTP_WEBHOOK_ID") != NULL);
 }
 
 static void
@@ -249,24 +244,27 @@ answer_duplicate(struct lsh_ctx *c, const struct event *ev)
  * with LSHOOK_FSYNC=always, sync once both locks are released.
  */
 static enum lsh_err
-append_once(struct lsh_ctx *c, enum lsh_log log, struct iovec *iov, int *dup,
-    char *why, size_t whysz)
+append_once(struct lsh_ctx *c, enum lsh_log log, struct iovec *iov, int dedup,
+    int *dup, char *why, size_t whysz)
 {
 	char *stamp = event_stamp(&c->ev);
 	int sync = c->cfg->fsync ? STORE_SYNC_LATER : 0;
+	char key[LSH_MAX_ID + 32];
 	struct seen seen;
 	enum lsh_err e;
 
 	*dup = 0;
-	if (!dedup_applies(c, &c->ev)) {
+	if (!dedup) {
 		e = store_append_stamped(c->store, c->cfg->data_dir, log, iov, 3,
 		    stamp, sync, why, whysz);
 		event_stamped(&c->ev, stamp);
 		return e == LSH_OK ? store_sync(c->store, log, why, whysz) : e;
 	}
+	/* Seen per endpoint: what one endpoint ignored, another records. */
+	snprintf(key, sizeof(key), "%s\n%s", family_name(c->family), c->ev.id);
 	e = seen_check(&seen, c->cfg->data_dir, c->cfg->dedup_slots,
 	    c->cfg->dedup_window, c->cfg->clock ? c->cfg->clock :
-	    (long long)time(NULL), c->ev.id, dup, why, whysz);
+	    (long long)time(NULL), key, dup, why, whysz);
 	if (e != LSH_OK)
 		return e;
 	if (!*dup) {
@@ -290,7 +288,7 @@ lsh_record(struct lsh_ctx *c, enum lsh_log log, const char *reason)
 	const char *family;
 	char why[512];
 	enum lsh_err e;
-	int dup;
+	int dup, dedup;
 
 	if (data_dir_exposed(c)) {
 		snprintf(why, sizeof(why), "LSHOOK_DATA_DIR '%s' is inside the "
@@ -302,9 +300,16 @@ lsh_record(struct lsh_ctx *c, enum lsh_log log, const char *reason)
 	family = family_name(c->family);
 	if (reason != NULL)
 		family = ev->route ? family_name(ev->route->family) : NULL;
+	/* Every record's id is unique: in the data directory, and so in a
+	 * stream that several hosts forward to (docs/ARCHITECTURE.md). */
+	dedup = dedup_applies(c, ev);
+	if (!dedup)
+		event_make_unique(ev);
+	else if (reason != NULL)
+		event_scope(ev, family_name(c->family));
 	e = event_record(ev, family, family_name(c->family), reason, iov);
 	if (e == LSH_OK)
-		e = append_once(c, log, iov, &dup, why, sizeof(why));
+		e = append_once(c, log, iov, dedup, &dup, why, sizeof(why));
 	if (e != LSH_OK) {
 		lsh_fail(c, e, e == LSH_E_NOMEM ? NULL : why);
 		return;

@@ -15,6 +15,9 @@ struct route {
 	const char	*action;	/* as Label Studio sends it */
 	enum lsh_family	 family;
 	const char	*canonical;	/* the action an alias stands for */
+	int		 fresh;		/* each event's payload carries a new
+					   id or a server time (updated_at):
+					   the same body twice is a retry */
 };
 
 /* The row for an action, or NULL for an action in no row. */

@@ -46,7 +46,11 @@ static const char *const kind_names[STATS_KINDS] = {
 static void
 field(char *dst, size_t dstsz, const char *src)
 {
-	snprintf(dst, dstsz, "%s", src != NULL ? src : "");
+	size_t n = src != NULL ? strnlen(src, dstsz - 1) : 0;
+
+	if (n > 0)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
 }
 
 /* Printable ASCII only: the detail of an error may hold request bytes. */

@@ -40,9 +40,10 @@ setup_data() {
 # run_cgi HANDLER BODY [VAR=value...]
 #   Runs www/hooks/HANDLER.fcgi as CGI with BODY on stdin.  Defaults:
 #   POST, application/json, CONTENT_LENGTH of BODY, LSHOOK_DATA_DIR=$DATA,
-#   LSHOOK_SECRET=$SECRET, Authorization: Bearer $SECRET, and
-#   LSHOOK_DEDUP_WINDOW=0 (most tests send one body many times; the
-#   idempotency tests turn it back on).  Each VAR=value
+#   LSHOOK_SECRET=$SECRET and Authorization: Bearer $SECRET; every other
+#   setting is lshook's shipped default (deduplication on: a test that
+#   sends one body twice and wants two records says why it turns it off,
+#   or sends a body that is new each time).  Each VAR=value
 #   overrides or adds; VAR= (empty) removes the default.  With CGI_WRAPPER
 #   set (an array), the handler runs under that command.
 #   Sets: $status (exit), $http_status, $http_headers, $http_body, $stderr,
@@ -66,7 +67,6 @@ run_cgi_file() {
 		[LSHOOK_DATA_DIR]=$DATA
 		[LSHOOK_SECRET]=$SECRET
 		[HTTP_AUTHORIZATION]="Bearer $SECRET"
-		[LSHOOK_DEDUP_WINDOW]=0
 		[SCRIPT_NAME]=/hooks/$handler.fcgi
 		[GATEWAY_INTERFACE]=CGI/1.1
 		[SERVER_PROTOCOL]=HTTP/1.1
@@ -203,7 +203,7 @@ start_fcgi() {
 		FCGI_PORT=$(free_port)
 		spawn-fcgi -n -a 127.0.0.1 -p "$FCGI_PORT" -- /usr/bin/env -i \
 		    PATH="$PATH" LSHOOK_DATA_DIR="$DATA" LSHOOK_SECRET="$SECRET" \
-		    LSHOOK_DEDUP_WINDOW=0 "$@" \
+		    "$@" \
 		    "${VALGRIND_CMD[@]}" "$HOOKS/$handler.fcgi" \
 		    2>"$BATS_TEST_TMPDIR/fcgi.err" &
 		FCGI_PID=$!
