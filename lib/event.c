@@ -49,6 +49,7 @@ check_action(struct event *ev)
 		return LSH_E_DUP_ACTION;
 	if (!ev->json.action_string)
 		return LSH_E_ACTION_TYPE;
+	ev->action_tok = ev->body + a->off;
 	if (json_string_decode(ev->body + a->off, a->len, ev->action,
 	    sizeof(ev->action)) < 0)
 		ev->action[0] = '\0';	/* too long or odd: an unknown action */
@@ -56,8 +57,8 @@ check_action(struct event *ev)
 	return LSH_OK;
 }
 
-enum lsh_err
-event_parse(struct event *ev, const char *body, size_t len,
+static enum lsh_err
+parse_body(struct event *ev, const char *body, size_t len,
     const char *webhook_id)
 {
 	enum lsh_err e;
@@ -76,9 +77,40 @@ event_parse(struct event *ev, const char *body, size_t len,
 		ev->err = ev->json.err;
 		ev->err_off = ev->json.err_off;
 	}
+	return e;
+}
+
+enum lsh_err
+event_parse(struct event *ev, const char *body, size_t len,
+    const char *webhook_id)
+{
+	enum lsh_err e = parse_body(ev, body, len, webhook_id);
+
+	return e != LSH_OK ? e : check_action(ev);
+}
+
+enum lsh_err
+event_parse_as(struct event *ev, const char *body, size_t len,
+    const char *webhook_id, const char *action)
+{
+	enum lsh_err e = parse_body(ev, body, len, webhook_id);
+	struct json_event *j = &ev->json;
+	size_t n = strlen(action);
+
 	if (e != LSH_OK)
 		return e;
-	return check_action(ev);
+	if (n + 3 > sizeof(ev->action))
+		return LSH_E_NOMEM;
+	/* "<action>" then the token: the action with its quotes */
+	memcpy(ev->action, action, n + 1);
+	ev->given_tok[0] = '"';
+	memcpy(ev->given_tok + 1, action, n);
+	ev->given_tok[n + 1] = '"';
+	ev->action_tok = ev->given_tok;
+	j->action.len = n + 2;
+	j->task_ids.n = j->annotation_ids.n = j->annotation_task_ids.n = 0;
+	ev->route = route_find(ev->action);
+	return LSH_OK;
 }
 
 static void
@@ -108,7 +140,7 @@ event_record(struct event *ev, const char *family, const char *endpoint,
 	ev->stamp_off = b->len;
 	buf_puts(b, ev->received_at);
 	buf_puts(b, "\",\"action\":");
-	buf_add(b, ev->body + a->off, a->len);
+	buf_add(b, ev->action_tok, a->len);
 	if (family != NULL)
 		buf_printf(b, ",\"family\":\"%s\"", family);
 	else

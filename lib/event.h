@@ -20,7 +20,10 @@ struct event {
 	char			 id[LSH_MAX_ID + 1];
 	char			 received_at[32];	/* UTC, microseconds */
 	char			 action[128];	/* decoded; "" when not plain */
+	char			 given_tok[130]; /* event_parse_as's action */
 	const struct route	*route;		/* NULL: an unknown action */
+	const char		*action_tok;	/* the action's JSON token in the
+					   record: from the body, or given */
 	const char		*body;		/* the request body (not owned) */
 	struct json_event	 json;
 	struct buf		 payload;	/* compact, redacted body */
@@ -40,6 +43,15 @@ struct event {
  */
 enum lsh_err event_parse(struct event *, const char *body, size_t len,
     const char *webhook_id);
+
+/*
+ * The same for a body that names no action, filed as the action given (a
+ * plain ASCII name): Label Studio's legacy POST /train.  The body's own
+ * ids say what it is made of, not what the event is about, so the record
+ * lists none of them but the project.
+ */
+enum lsh_err event_parse_as(struct event *, const char *body, size_t len,
+    const char *webhook_id, const char *action);
 
 /*
  * Build the record around the payload: the family it is filed under

@@ -175,7 +175,8 @@ key_is(const struct key *k, const char *lit)
 /* The keys the roles depend on, named once when the key is read. */
 enum name {
 	N_OTHER, N_INDEX, N_ACTION, N_PROJECT, N_ID, N_TOKEN, N_LOGIN,
-	N_PASSWORD, N_TASK, N_TASKS, N_ANNOTATION, N_ANNOTATIONS
+	N_PASSWORD, N_TASK, N_TASKS, N_ANNOTATION, N_ANNOTATIONS, N_PARAMS,
+	N_PARAM_LOGIN, N_PARAM_PASSWORD
 };
 
 static const struct {
@@ -187,7 +188,8 @@ static const struct {
 	{ "token", 5, N_TOKEN }, { "task_data_login", 15, N_LOGIN },
 	{ "task_data_password", 18, N_PASSWORD }, { "task", 4, N_TASK },
 	{ "tasks", 5, N_TASKS }, { "annotation", 10, N_ANNOTATION },
-	{ "annotations", 11, N_ANNOTATIONS }
+	{ "annotations", 11, N_ANNOTATIONS }, { "params", 6, N_PARAMS },
+	{ "login", 5, N_PARAM_LOGIN }, { "password", 8, N_PARAM_PASSWORD }
 };
 
 static enum name
@@ -218,6 +220,10 @@ role_of(const struct scanner *s, int depth)
 			return ROLE_PROJECT;
 		if (n0 == N_ANNOTATION)
 			return ROLE_ANNOTATION_VALUE;
+	} else if (depth == 2 && n0 == N_PARAMS) {
+		/* Label Studio's /train and /predict: the task data login */
+		if (n1 == N_PARAM_LOGIN || n1 == N_PARAM_PASSWORD || n1 == N_TOKEN)
+			return ROLE_REDACT;
 	} else if (depth == 2 && n0 == N_PROJECT) {
 		if (n1 == N_ID)
 			return ROLE_PROJECT;
@@ -497,6 +503,29 @@ scan_token(struct scanner *s, int emit, int depth)
 	}
 }
 
+/*
+ * The ML API names a project "<id>.<created_at as seconds>"
+ * (api_connector.py, _create_project_uid): its id is the digits before
+ * the dot, taken from inside the string.
+ */
+static void
+project_uid(struct json_event *ev, const char *tok, size_t len, size_t off)
+{
+	size_t i = 1, digits;
+
+	while (i < len && tok[i] >= '0' && tok[i] <= '9')
+		i++;
+	digits = i - 1;
+	if (digits == 0 || digits > 19 || tok[1] == '0' || i >= len ||
+	    tok[i] != '.')
+		return;
+	for (i++; i < len - 1; i++)
+		if (tok[i] < '0' || tok[i] > '9')
+			return;
+	ev->project_id.off = off + 1;
+	ev->project_id.len = digits;
+}
+
 /* Record a scalar value's raw token for the envelope. */
 static int
 capture(struct scanner *s, enum role role, size_t start)
@@ -527,7 +556,8 @@ capture(struct scanner *s, enum role role, size_t start)
 		if (ev->project_id.len == 0 && (c == '-' || (c >= '0' && c <= '9'))) {
 			ev->project_id.off = start;
 			ev->project_id.len = len;
-		}
+		} else if (ev->project_id.len == 0 && c == '"')
+			project_uid(ev, s->in + start, len, start);
 		return 0;
 	case ROLE_TASK:
 		return spans_push(s, &ev->task_ids, start, len);

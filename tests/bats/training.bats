@@ -143,8 +143,9 @@ get() {
 	assert_training_error 401 "bad credentials"
 }
 
-@test "training: PROJECT_UPDATED with credentials is a training request" {
-	run_cgi_file training "$MINE/PROJECT_UPDATED.json" PATH_INFO=/webhook
+@test "training: PROJECT_UPDATED from Label Studio 1.12's ML client is a training request" {
+	run_cgi_file training "$MINE/PROJECT_UPDATED.json" PATH_INFO=/webhook \
+	    HTTP_USER_AGENT=heartex/1.12.0
 	assert_http 200 .status ok
 	run jq -c '[.action, .family, .project_id, .payload.project.token]' \
 	    "$DATA/training.jsonl"
@@ -152,10 +153,32 @@ get() {
 	[ "$(event_files | wc -l)" -eq 1 ]
 }
 
+@test "training: PROJECT_UPDATED from the webhook sender, with credentials, is a project edit: not stored" {
+	run_cgi_file training "$MINE/PROJECT_UPDATED.json" PATH_INFO=/webhook \
+	    HTTP_USER_AGENT=python-requests/2.32.4
+	assert_body 200 '{"status":"Unknown event"}'
+	assert_nothing_stored
+}
+
 @test "training: PROJECT_UPDATED with a wrong secret is 401, nothing stored" {
 	run_cgi_file training "$MINE/PROJECT_UPDATED.json" PATH_INFO=/webhook \
-	    HTTP_AUTHORIZATION="Bearer $SECRET2"
+	    HTTP_AUTHORIZATION="Bearer $SECRET2" HTTP_USER_AGENT=heartex/1.12.0
 	assert_training_error 401 "bad credentials"
+	run_cgi_file training "$MINE/PROJECT_UPDATED.json" PATH_INFO=/webhook \
+	    HTTP_AUTHORIZATION="Bearer $SECRET2" HTTP_USER_AGENT=python-requests/2.32.4
+	assert_training_error 401 "bad credentials"
+}
+
+@test "training: legacy POST /train is recorded as START_TRAINING" {
+	run_cgi training '{"annotations":[{"id":7,"data":{}}],"project":"12.1629208174","label_config":"<View/>","params":{"login":"alice","password":"hunter2"}}' \
+	    PATH_INFO=/train HTTP_USER_AGENT=heartex/1.11.0
+	assert_http 200 .status ok
+	run jq -c '[.action, .family, .project_id, .task_ids, .annotation_ids, .payload.params]' \
+	    "$DATA/training.jsonl"
+	assert_output '["START_TRAINING","training",12,[],[],{"login":"[redacted]","password":"[redacted]"}]'
+	run_cgi training '{"project":"12.1629208174"}' PATH_INFO=/train HTTP_AUTHORIZATION=
+	assert_training_error 401 "missing credentials"
+	[ "$(log_lines training.jsonl)" -eq 1 ]
 }
 
 @test "training: events without credentials get 200 Unknown event and nothing is stored" {
@@ -203,9 +226,12 @@ get() {
 
 # --- predict, versions, unknown routes --------------------------------
 
-@test "training: POST /predict answers no results" {
+@test "training: POST /predict answers no prediction for each task, by position" {
 	run_cgi training '{"tasks":[{"id":1,"data":{"text":"x"}}]}' PATH_INFO=/predict
-	assert_body 200 '{"results":[]}'
+	assert_body 200 '{"results":[[]]}'
+	run_cgi training '{"tasks":[{"id":1,"data":{"id":9}},{"id":2},{"id":3}],"params":{}}' \
+	    PATH_INFO=/predict HTTP_AUTHORIZATION=
+	assert_body 200 '{"results":[[],[],[]]}'
 	assert_nothing_stored
 }
 
@@ -215,10 +241,10 @@ get() {
 	assert_nothing_stored
 }
 
-@test "training: unknown routes and /train are 404 not found" {
+@test "training: unknown routes are 404 not found" {
 	get /nope
 	assert_training_error 404 "not found"
-	run_cgi training '{}' PATH_INFO=/train
+	run_cgi training '{}' PATH_INFO=/train/
 	assert_training_error 404 "not found"
 	get /health/
 	assert_training_error 404 "not found"
