@@ -7,10 +7,12 @@
  * re-printed through a double.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
 
+#include "annidx.h"
 #include "event.h"
 #include "sha256.h"
 
@@ -157,8 +159,11 @@ event_record(struct event *ev, const char *family, const char *endpoint,
 		buf_puts(b, "null");
 	/* ANNOTATION_* payloads may carry the task only as annotation.task. */
 	buf_puts(b, ",\"task_ids\":");
-	add_ids(b, ev->body, ev->json.task_ids.n > 0 ? &ev->json.task_ids :
-	    &ev->json.annotation_task_ids);
+	if (ev->known_tasks.len > 0)
+		buf_add(b, ev->known_tasks.p, ev->known_tasks.len);
+	else
+		add_ids(b, ev->body, ev->json.task_ids.n > 0 ?
+		    &ev->json.task_ids : &ev->json.annotation_task_ids);
 	buf_puts(b, ",\"annotation_ids\":");
 	add_ids(b, ev->body, &ev->json.annotation_ids);
 	buf_puts(b, ",\"payload\":");
@@ -190,6 +195,40 @@ event_stamped(struct event *ev, const char *stamp)
 		memcpy(ev->received_at, stamp, LSH_STAMP_LEN);
 		ev->received_at[LSH_STAMP_LEN] = '\0';
 	}
+}
+
+void
+event_know_tasks(struct event *ev, const char *data_dir)
+{
+	const struct spans *a = &ev->json.annotation_ids;
+	int64_t *ids, *tasks;
+	size_t i, j, n = 0;
+
+	if (ev->route == NULL || strcmp(ev->route->canonical,
+	    "ANNOTATIONS_DELETED") != 0 || a->n == 0 || ev->json.task_ids.n > 0 ||
+	    ev->json.annotation_task_ids.n > 0)
+		return;
+	ids = calloc(2 * a->n, sizeof(*ids));
+	if (ids == NULL)
+		return;	/* then the record lists no task, as before */
+	tasks = ids + a->n;
+	for (i = 0; i < a->n; i++)
+		ids[i] = annidx_id(ev->body + a->v[i].off, a->v[i].len);
+	if (annidx_lookup(data_dir, ids, a->n, tasks) == 0) {
+		buf_putc(&ev->known_tasks, '[');
+		for (i = 0; i < a->n; i++) {
+			for (j = 0; j < i && tasks[j] != tasks[i]; j++)
+				;
+			if (tasks[i] == 0 || j < i)
+				continue;	/* unknown, or listed */
+			buf_printf(&ev->known_tasks, "%s%lld", n++ ? "," : "",
+			    (long long)tasks[i]);
+		}
+		buf_putc(&ev->known_tasks, ']');
+		if (n == 0 || ev->known_tasks.failed)
+			ev->known_tasks.len = 0;
+	}
+	free(ids);
 }
 
 int
@@ -227,4 +266,5 @@ event_free(struct event *ev)
 	json_event_free(&ev->json);
 	buf_free(&ev->payload);
 	buf_free(&ev->head);
+	buf_free(&ev->known_tasks);
 }

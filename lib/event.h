@@ -28,6 +28,8 @@ struct event {
 	struct json_event	 json;
 	struct buf		 payload;	/* compact, redacted body */
 	struct buf		 head;		/* the record up to the payload */
+	struct buf		 known_tasks;	/* task_ids as JSON, when the body
+					   has none (event_know_tasks) */
 	struct iovec		 rec[3];	/* the record, once event_record ran */
 	size_t			 stamp_off;	/* received_at's offset in head */
 	const char		*err;		/* on LSH_E_JSON: what was wrong */
@@ -71,6 +73,12 @@ void event_free(struct event *);
  * same bytes twice are two events.
  */
 int event_has_identity(const struct event *, int has_webhook_id);
+
+/*
+ * ANNOTATIONS_DELETED names annotations only: give the record the tasks
+ * they belong to, as far as annotations.jsonl knows them (annidx.h).
+ */
+void event_know_tasks(struct event *, const char *data_dir);
 
 /* Make the id unique to this record: ".<16 random hex digits>" added. */
 void event_make_unique(struct event *);

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "annidx.h"
 #include "buf.h"
 #include "command.h"
 #include "follow.h"
@@ -379,6 +380,25 @@ follow_ontology(const struct config *cfg, struct store *st,
 	onto_list_free(&l);
 }
 
+/*
+ * An annotation created or changed: the table of annotation tasks reads
+ * the log up to it (annidx.h), at most ANNIDX_BUDGET bytes per event.
+ */
+static void
+follow_index(const struct config *cfg, struct request *req,
+    const struct event *ev, enum lsh_family family)
+{
+	const char *a = canonical(ev);
+	char why[512];
+
+	if (family != LSH_FAM_ANNOTATIONS || (strcmp(a, "ANNOTATION_CREATED") != 0 &&
+	    strcmp(a, "ANNOTATIONS_CREATED") != 0 &&
+	    strcmp(a, "ANNOTATION_UPDATED") != 0))
+		return;
+	if (annidx_catch_up(cfg->data_dir, ANNIDX_BUDGET, why, sizeof(why)) == -1)
+		req_log(req, "annotation index not updated: %s", why);
+}
+
 void
 follow_event(const struct config *cfg, struct store *st, struct request *req,
     const struct event *ev, enum lsh_family family)
@@ -389,6 +409,7 @@ follow_event(const struct config *cfg, struct store *st, struct request *req,
 	size_t i;
 
 	follow_ontology(cfg, st, req, ev, family, pid);
+	follow_index(cfg, req, ev, family);
 	if (family == LSH_FAM_ANNOTATIONS && (strcmp(canonical(ev),
 	    "ANNOTATION_CREATED") == 0 || strcmp(canonical(ev),
 	    "ANNOTATIONS_CREATED") == 0))

@@ -302,6 +302,7 @@ lsh_record(struct lsh_ctx *c, enum lsh_log log, const char *reason)
 		family = ev->route ? family_name(ev->route->family) : NULL;
 	/* Every record's id is unique: in the data directory, and so in a
 	 * stream that several hosts forward to (docs/ARCHITECTURE.md). */
+	event_know_tasks(ev, c->cfg->data_dir);
 	dedup = dedup_applies(c, ev);
 	if (!dedup)
 		event_make_unique(ev);

@@ -88,6 +88,10 @@ assert_clean() {
 		done
 	done
 	[ "$(count ignored.jsonl true)" -eq 12 ]
+	# annotation 17 of task 19 was created before it was deleted
+	run jq -c 'select(.action == "ANNOTATIONS_DELETED") | [.annotation_ids, .task_ids]' \
+	    "$DATA/annotations.jsonl"
+	assert_output '[[17],[19]]'
 	# what follows an annotation ran: its label is counted in the ontology
 	run "$LSHOOK" ontology show 2 -d "$DATA"
 	assert_success
@@ -229,4 +233,12 @@ assert_clean() {
 	run grep -c SECRET "$DATA/training.jsonl"
 	assert_output 0
 	assert_clean
+}
+
+@test "labelstudio: ANNOTATIONS_DELETED of annotations never seen lists no task" {
+	start_lighttpd
+	hooks annotations
+	deliver "${H[@]}" "$LSDOCS/ANNOTATIONS_DELETED.json"
+	run jq -c '[.annotation_ids, .task_ids]' "$DATA/annotations.jsonl"
+	assert_output '[[17],[]]'
 }
