@@ -4,7 +4,9 @@
  * Request bodies reach tens of megabytes (bulk TASKS_CREATED), so the hot
  * path never builds a tree: one pass validates, compacts, redacts and picks
  * out the ids the log envelope needs.  Only the first three levels of keys
- * are tracked, which is as deep as any field we act on.  cJSON decodes the
+ * are tracked, which is as deep as any field we act on.  Nesting never
+ * recurses: the open containers are bits in the scanner (scan_value), so
+ * a body nested to LSH_JSON_MAX_DEPTH costs no C stack.  cJSON decodes the
  * small tokens (json_string_decode).
  */
 #include <stdlib.h>

@@ -63,7 +63,9 @@ struct json_event {
  * whitespace removed and Label Studio's project secrets (project.token,
  * project.task_data_login, project.task_data_password) replaced by
  * "[redacted]".  Every other byte is copied unchanged, so big integers and
- * \u escapes survive.  Fills ev; the caller frees it with json_event_free.
+ * \u escapes survive, lone UTF-16 surrogates ("\ud83d") included, as
+ * Python writes them.  Nesting beyond LSH_JSON_MAX_DEPTH is LSH_E_JSON,
+ * "nested too deeply".  Fills ev; the caller frees it with json_event_free.
  * Returns LSH_OK, LSH_E_JSON (ev->err says why), LSH_E_NOT_OBJECT or
  * LSH_E_NOMEM.
  */

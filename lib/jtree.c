@@ -6,7 +6,10 @@
  * re-escapes a string: every scalar stays the exact bytes of the input.
  * Nodes live in an arena freed at once.  A container deeper than the
  * caller's limit is validated but not expanded, so a record of tens of
- * megabytes costs nodes only for the levels the caller reads.
+ * megabytes costs nodes only for the levels the caller reads.  Parsing
+ * and printing keep the open containers in arrays (frames), never on the
+ * C stack.  Strings decode to WTF-8: a lone surrogate escape becomes the
+ * 3 bytes UTF-8 would give it (wtf8.h has the rule).
  *
  * The lexical rules (UTF-8, escapes, numbers) are json.c's, repeated here
  * because json.c keeps them inside its single-pass body scanner.
