@@ -8,6 +8,7 @@
  * sender's token, as the handlers do).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
@@ -117,8 +118,6 @@ put_string(struct buf *b, const char *tok, size_t len)
 	buf_putc(b, '"');
 }
 
-static int put_value(struct buf *, const struct jnode *);
-
 /* Whether an earlier member of obj than kids[i] has the same name. */
 static int
 seen_before(const struct jnode *obj, size_t i)
@@ -133,26 +132,17 @@ seen_before(const struct jnode *obj, size_t i)
 	return 0;
 }
 
-/* A member: key as first written, value of its last occurrence (dict). */
-static int
-put_member(struct buf *b, const struct jnode *obj, const struct jnode *k,
-    int *first)
+/* The value of member k of obj: that of its last occurrence (a dict). */
+static const struct jnode *
+value_of(const struct jnode *obj, const struct jnode *k)
 {
 	char name[256];
-	const struct jnode *v = k;
 
-	if (k->namelen < sizeof(name) && memchr(k->name, 0, k->namelen) ==
-	    NULL) {
-		memcpy(name, k->name, k->namelen);
-		name[k->namelen] = '\0';
-		v = jtree_get(obj, name);
-	}
-	if (!*first)
-		buf_puts(b, ", ");
-	*first = 0;
-	put_string(b, k->key, k->keylen);
-	buf_puts(b, ": ");
-	return put_value(b, v);
+	if (k->namelen >= sizeof(name) || memchr(k->name, 0, k->namelen) != NULL)
+		return k;
+	memcpy(name, k->name, k->namelen);
+	name[k->namelen] = '\0';
+	return jtree_get(obj, name);
 }
 
 static int
@@ -161,56 +151,118 @@ is_action(const struct jnode *k)
 	return k->namelen == 6 && memcmp(k->name, "action", 6) == 0;
 }
 
-static int
-put_object(struct buf *b, const struct jnode *obj, int action_first)
-{
-	size_t i;
-	int first = 1;
+/*
+ * One container being written: the next kid to consider, and for the
+ * root object whether "action" goes first (and is still to come).
+ */
+struct pframe {
+	const struct jnode	*n;
+	size_t			 i;
+	int			 action_first;
+	int			 action_due;
+	int			 first;
+};
 
-	buf_putc(b, '{');
-	for (i = 0; action_first && i < obj->nkids; i++) {
-		if (is_action(obj->kids[i])) {
-			if (put_member(b, obj, obj->kids[i], &first) == -1)
-				return -1;
-			break;
-		}
+struct pstack {
+	struct pframe	*v;
+	size_t		 n;
+	size_t		 cap;
+};
+
+/* The next kid of f to write (its key node in *key for an object), or NULL. */
+static const struct jnode *
+next_kid(struct pframe *f, const struct jnode **key)
+{
+	const struct jnode *k;
+	size_t i;
+
+	*key = NULL;
+	if (f->n->type == JT_ARRAY)
+		return f->i < f->n->nkids ? f->n->kids[f->i++] : NULL;
+	if (f->action_due) {
+		f->action_due = 0;
+		for (i = 0; i < f->n->nkids; i++)
+			if (is_action(f->n->kids[i])) {
+				*key = f->n->kids[i];
+				return value_of(f->n, *key);
+			}
 	}
-	for (i = 0; i < obj->nkids; i++) {
-		if ((action_first && is_action(obj->kids[i])) ||
-		    seen_before(obj, i))
+	while (f->i < f->n->nkids) {
+		i = f->i++;
+		k = f->n->kids[i];
+		if ((f->action_first && is_action(k)) || seen_before(f->n, i))
 			continue;
-		if (put_member(b, obj, obj->kids[i], &first) == -1)
-			return -1;
+		*key = k;
+		return value_of(f->n, k);
 	}
-	buf_putc(b, '}');
-	return 0;
+	return NULL;
 }
 
+/* Start n: a scalar is written whole, a container opened on the stack. */
 static int
-put_value(struct buf *b, const struct jnode *n)
+put_start(struct buf *b, struct pstack *st, const struct jnode *n,
+    int action_first)
 {
-	size_t i;
+	struct pframe *v;
+	size_t cap;
 
-	switch (n->type) {
-	case JT_OBJECT:
-		return put_object(b, n, 0);
-	case JT_ARRAY:
-		buf_putc(b, '[');
-		for (i = 0; i < n->nkids; i++) {
-			if (i > 0)
-				buf_puts(b, ", ");
-			if (put_value(b, n->kids[i]) == -1)
-				return -1;
-		}
-		buf_putc(b, ']');
-		return 0;
-	case JT_STRING:
+	if (n->type == JT_STRING) {
 		put_string(b, n->tok, n->toklen);
 		return 0;
-	default:
+	}
+	if (n->type != JT_OBJECT && n->type != JT_ARRAY) {
 		buf_add(b, n->tok, n->toklen);
 		return 0;
 	}
+	if (st->n == st->cap) {
+		cap = st->cap ? st->cap * 2 : 16;
+		v = realloc(st->v, cap * sizeof(*v));
+		if (v == NULL)
+			return -1;
+		st->v = v;
+		st->cap = cap;
+	}
+	v = &st->v[st->n++];
+	memset(v, 0, sizeof(*v));
+	v->n = n;
+	v->action_first = v->action_due = action_first;
+	v->first = 1;
+	buf_putc(b, n->type == JT_OBJECT ? '{' : '[');
+	return 0;
+}
+
+/*
+ * Write n as Python would, without recursion: the open containers are on
+ * an explicit stack, as deep as the tree (jtree bounds it).
+ */
+static int
+put_tree(struct buf *b, const struct jnode *n, int action_first)
+{
+	struct pstack st = { NULL, 0, 0 };
+	struct pframe *f;
+	const struct jnode *kid, *key;
+	int r;
+
+	r = put_start(b, &st, n, action_first);
+	while (r == 0 && st.n > 0) {
+		f = &st.v[st.n - 1];
+		kid = next_kid(f, &key);
+		if (kid == NULL) {
+			buf_putc(b, f->n->type == JT_OBJECT ? '}' : ']');
+			st.n--;
+			continue;
+		}
+		if (!f->first)
+			buf_puts(b, ", ");
+		f->first = 0;
+		if (key != NULL) {
+			put_string(b, key->key, key->keylen);
+			buf_puts(b, ": ");
+		}
+		r = put_start(b, &st, kid, 0);
+	}
+	free(st.v);
+	return r;
 }
 
 int
@@ -232,10 +284,7 @@ cli_pyjson(struct buf *out, const char *text, size_t len, char *why,
 		jtree_free(&t);
 		return -1;
 	}
-	if (t.root->type == JT_OBJECT)
-		r = put_object(out, t.root, 1);
-	else
-		r = put_value(out, t.root);
+	r = put_tree(out, t.root, t.root->type == JT_OBJECT);
 	jtree_free(&t);
 	if (r == -1 || out->failed) {
 		snprintf(why, whysz, "out of memory");

@@ -1,6 +1,6 @@
 /*
  * fuzz_redact.c: the scanner's compaction and redaction.  Properties: its
- * output is valid JSON, scanning the output again changes nothing, and a
+ * output is valid JSON (to cJSON, lone surrogate escapes read as WTF-8), scanning the output again changes nothing, and a
  * project secret never survives.
  */
 #include <stdlib.h>
@@ -10,6 +10,7 @@
 
 #include "fuzz.h"
 #include "json.h"
+#include "wtf8.h"
 
 static void
 check_redacted(const cJSON *root)
@@ -35,12 +36,13 @@ check_redacted(const cJSON *root)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct buf a = { 0 }, b = { 0 };
+	struct buf a = { 0 }, b = { 0 }, w = { 0 };
 	struct json_event ev, ev2;
 	cJSON *root;
 
 	if (json_scan((const char *)data, size, &a, &ev) == LSH_OK) {
-		root = cJSON_ParseWithLength(a.p, a.len);
+		wtf8_unescape_lone(&w, a.p, a.len);
+		root = w.failed ? NULL : cJSON_ParseWithLength(w.p, w.len);
 		if (root == NULL)
 			abort();
 		check_redacted(root);
@@ -53,5 +55,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_event_free(&ev);
 	buf_free(&a);
 	buf_free(&b);
+	buf_free(&w);
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "wtf8.h"
 
 int
 buf_reserve(struct buf *b, size_t n)
@@ -117,6 +118,7 @@ buf_json_escape(struct buf *b, const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0, k;
+	unsigned cu;
 
 	while (i < n) {
 		if (u[i] == '"' || u[i] == '\\') {
@@ -124,7 +126,11 @@ buf_json_escape(struct buf *b, const char *s, size_t n)
 			buf_putc(b, (char)u[i++]);
 		} else if (u[i] < 0x20 || u[i] == 0x7f) {
 			put_u00(b, u[i++]);
-		} else if ((k = utf8_seq_len(u + i, n - i)) == 0) {
+		} else if ((k = utf8_seq_len(u + i, n - i)) == 0 &&
+		    (cu = wtf8_surrogate(u + i, n - i)) != 0) {
+			buf_printf(b, "\\u%04x", cu);	/* wtf8.h's rule */
+			i += 3;
+		} else if (k == 0) {
 			put_u00(b, u[i++]);	/* not UTF-8: keep it readable */
 		} else {
 			buf_add(b, s + i, k);

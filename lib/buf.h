@@ -23,7 +23,8 @@ void buf_printf(struct buf *, const char *, ...)
 
 /*
  * Append s (n bytes) as the inside of a JSON string: quotes, backslashes
- * and control bytes escaped, and any byte that is not part of valid UTF-8
+ * and control bytes escaped, a WTF-8 lone surrogate (wtf8.h) written as
+ * its \uXXXX escape, and any other byte that is not part of valid UTF-8
  * escaped as \u00XX (read as Latin-1), so the result is always valid.
  */
 void buf_json_escape(struct buf *, const char *s, size_t n);

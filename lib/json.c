@@ -4,7 +4,9 @@
  * Request bodies reach tens of megabytes (bulk TASKS_CREATED), so the hot
  * path never builds a tree: one pass validates, compacts, redacts and picks
  * out the ids the log envelope needs.  Only the first three levels of keys
- * are tracked, which is as deep as any field we act on.  cJSON decodes the
+ * are tracked, which is as deep as any field we act on.  Nesting never
+ * recurses: the open containers are bits in the scanner (scan_value), so
+ * a body nested to LSH_JSON_MAX_DEPTH costs no C stack.  cJSON decodes the
  * small tokens (json_string_decode).
  */
 #include <stdlib.h>
@@ -38,6 +40,12 @@ struct key {
 	int		 name;	/* enum name */
 };
 
+struct level {
+	size_t		 start;
+	enum role	 role;
+	int		 emit;
+};
+
 struct scanner {
 	const char		*in;
 	size_t			 n;
@@ -46,9 +54,14 @@ struct scanner {
 	struct json_event	*ev;
 	struct key		 path[PATH_DEPTH];
 	int			 nomem;
+	int			 emit;		/* copy to out (0: redacted) */
+	/* One bit per open container, set for an object: the explicit stack
+	 * that keeps deep nesting off the C stack. */
+	unsigned char		 object[(LSH_JSON_MAX_DEPTH + 7) / 8];
+	/* What the open containers of the first levels need when they
+	 * close: their role, where they started, emit before them. */
+	struct level		 top[PATH_DEPTH + 1];
 };
-
-static int scan_value(struct scanner *, int emit, int depth);
 
 static int
 fail(struct scanner *s, const char *why)
@@ -275,26 +288,19 @@ scan_u4(struct scanner *s)
 }
 
 /*
- * A \u escape must not leave half a UTF-16 surrogate pair: cJSON, jq and
- * Python's strict readers refuse one, and the log must stay readable.
+ * A \u escape: four hex digits, nothing more.  A lone UTF-16 surrogate
+ * ("\ud83d" alone, a "\udc00" low half alone, a high half followed by
+ * anything but a low escape) is accepted: Python's json writes and reads
+ * one, Label Studio stores such text from imported or truncated data, and
+ * refusing it failed every later annotation of that task.  The payload is
+ * copied verbatim, so the escape stays as written and the log stays valid
+ * JSON for Python; the readers of the logs decode it to WTF-8 (jtree.c).
  */
 static int
 scan_unicode(struct scanner *s)
 {
-	long v = scan_u4(s), lo;
-
-	if (v < 0)
+	if (scan_u4(s) < 0)
 		return fail(s, "bad \\u escape");
-	if (v >= 0xdc00 && v <= 0xdfff)
-		return fail(s, "lone surrogate in \\u escape");
-	if (v < 0xd800 || v > 0xdbff)
-		return 0;
-	if (s->n - s->pos < 2 || s->in[s->pos] != '\\' || s->in[s->pos + 1] != 'u')
-		return fail(s, "lone surrogate in \\u escape");
-	s->pos += 2;
-	lo = scan_u4(s);
-	if (lo < 0xdc00 || lo > 0xdfff)
-		return fail(s, "lone surrogate in \\u escape");
 	return 0;
 }
 
@@ -412,8 +418,9 @@ set_path(struct scanner *s, int depth, const char *p, size_t len, int escaped)
 	}
 }
 
+/* Scan a key and its ':' at s->pos; the value goes to depth. */
 static int
-scan_member(struct scanner *s, int emit, int depth)
+scan_key(struct scanner *s, int depth)
 {
 	size_t kstart;
 	int escaped;
@@ -421,7 +428,7 @@ scan_member(struct scanner *s, int emit, int depth)
 	if (s->pos >= s->n || s->in[s->pos] != '"')
 		return fail(s, "expected a key");
 	kstart = s->pos;
-	if (scan_string(s, emit, &escaped) == -1)
+	if (scan_string(s, s->emit, &escaped) == -1)
 		return -1;
 	/* Readers disagree on a key with a NUL (cJSON cuts it there, jq and
 	 * Python keep it), so "project\u0000" could hide a secret: refused. */
@@ -429,75 +436,34 @@ scan_member(struct scanner *s, int emit, int depth)
 		s->pos = kstart;
 		return fail(s, "NUL in a key");
 	}
-	set_path(s, depth + 1, s->in + kstart + 1, s->pos - kstart - 2, escaped);
+	set_path(s, depth, s->in + kstart + 1, s->pos - kstart - 2, escaped);
 	skip_ws(s);
 	if (s->pos >= s->n || s->in[s->pos] != ':')
 		return fail(s, "expected ':'");
 	s->pos++;
-	emit_byte(s, emit, ':');
+	emit_byte(s, s->emit, ':');
 	skip_ws(s);
-	return scan_value(s, emit, depth + 1);
-}
-
-/* Scan an object or an array whose opening bracket is at s->pos. */
-static int
-scan_container(struct scanner *s, int emit, int depth)
-{
-	char close = s->in[s->pos] == '{' ? '}' : ']';
-	int first = 1;
-
-	if (depth >= LSH_JSON_MAX_DEPTH)
-		return fail(s, "nested too deeply");
-	emit_byte(s, emit, s->in[s->pos]);
-	s->pos++;
-	skip_ws(s);
-	while (s->pos < s->n && s->in[s->pos] != close) {
-		if (!first) {
-			if (s->in[s->pos] != ',')
-				return fail(s, "expected ',' or end of container");
-			s->pos++;
-			emit_byte(s, emit, ',');
-			skip_ws(s);
-		}
-		first = 0;
-		if (close == '}') {
-			if (scan_member(s, emit, depth) == -1)
-				return -1;
-		} else {
-			set_path(s, depth + 1, NULL, 0, 0);
-			if (scan_value(s, emit, depth + 1) == -1)
-				return -1;
-		}
-		skip_ws(s);
-	}
-	if (s->pos >= s->n)
-		return fail(s, "unterminated container");
-	emit_byte(s, emit, close);
-	s->pos++;
 	return 0;
 }
 
 static int
-scan_token(struct scanner *s, int emit, int depth)
+scan_scalar(struct scanner *s)
 {
 	int escaped;
 
 	switch (s->in[s->pos]) {
-	case '{':
-	case '[':
-		return scan_container(s, emit, depth);
 	case '"':
-		return scan_string(s, emit, &escaped);
+		return scan_string(s, s->emit, &escaped);
 	case 't':
-		return scan_literal(s, emit, "true");
+		return scan_literal(s, s->emit, "true");
 	case 'f':
-		return scan_literal(s, emit, "false");
+		return scan_literal(s, s->emit, "false");
 	case 'n':
-		return scan_literal(s, emit, "null");
+		return scan_literal(s, s->emit, "null");
 	default:
 		if (s->in[s->pos] == '-' ||
 		    (s->in[s->pos] >= '0' && s->in[s->pos] <= '9'))
-			return scan_number(s, emit);
+			return scan_number(s, s->emit);
 		return fail(s, s->in[s->pos] == '\0' ? "NUL byte" :
 		    "unexpected character");
 	}
@@ -570,26 +536,155 @@ capture(struct scanner *s, enum role role, size_t start)
 	}
 }
 
-static int
-scan_value(struct scanner *s, int emit, int depth)
+/* Decide the role of the value at s->pos, at depth; redact it if so. */
+static enum role
+begin_value(struct scanner *s, int depth)
 {
 	enum role role = ROLE_COPY;
-	size_t start;
 
-	if (s->pos >= s->n)
-		return fail(s, "unexpected end of input");
-	if (emit && depth >= 1 && depth <= PATH_DEPTH)
+	if (s->emit && depth >= 1 && depth <= PATH_DEPTH)
 		role = role_of(s, depth);
 	if (role == ROLE_REDACT) {
 		buf_puts(s->out, "\"[redacted]\"");
-		emit = 0;
+		s->emit = 0;
 	}
-	start = s->pos;
-	if (scan_token(s, emit, depth) == -1)
-		return -1;
+	return role;
+}
+
+/* The value scanned from start is complete: capture it, end redaction. */
+static int
+end_value(struct scanner *s, enum role role, size_t start, int emit)
+{
+	s->emit = emit;
 	if (role != ROLE_COPY && role != ROLE_REDACT)
 		return capture(s, role, start);
 	return 0;
+}
+
+static int
+is_object(const struct scanner *s, int depth)
+{
+	return s->object[depth / 8] >> (depth % 8) & 1;
+}
+
+/* Open the container at s->pos, at depth. */
+static int
+open_container(struct scanner *s, int depth, enum role role, size_t start,
+    int emit)
+{
+	unsigned char bit = (unsigned char)(1u << (depth % 8));
+
+	if (depth >= LSH_JSON_MAX_DEPTH)
+		return fail(s, "nested too deeply");
+	if (s->in[s->pos] == '{')
+		s->object[depth / 8] |= bit;
+	else
+		s->object[depth / 8] &= (unsigned char)~bit;
+	if (depth <= PATH_DEPTH) {
+		s->top[depth].start = start;
+		s->top[depth].role = role;
+		s->top[depth].emit = emit;
+	}
+	emit_byte(s, s->emit, s->in[s->pos]);
+	s->pos++;
+	skip_ws(s);
+	return 0;
+}
+
+/* Close the container at depth, whose closing bracket is at s->pos. */
+static int
+close_container(struct scanner *s, int depth)
+{
+	emit_byte(s, s->emit, s->in[s->pos]);
+	s->pos++;
+	if (depth > PATH_DEPTH)
+		return 0;
+	return end_value(s, s->top[depth].role, s->top[depth].start,
+	    s->top[depth].emit);
+}
+
+/* Before the next value in the container at depth: its key, if any. */
+static int
+next_slot(struct scanner *s, int depth)
+{
+	if (is_object(s, depth))
+		return scan_key(s, depth + 1);
+	set_path(s, depth + 1, NULL, 0, 0);
+	return 0;
+}
+
+/*
+ * After a value inside the container at *depth: a ',' (returns 1: a value
+ * follows) or the closing bracket, which completes that container too, so
+ * the loop goes on outward.  Returns 0 when the root is complete, -1 on
+ * error.
+ */
+static int
+after_value(struct scanner *s, int *depth)
+{
+	char close;
+
+	while (*depth > 0) {
+		skip_ws(s);
+		if (s->pos >= s->n)
+			return fail(s, "unterminated container");
+		close = is_object(s, *depth - 1) ? '}' : ']';
+		if (s->in[s->pos] == ',') {
+			s->pos++;
+			emit_byte(s, s->emit, ',');
+			skip_ws(s);
+			return next_slot(s, *depth - 1) == -1 ? -1 : 1;
+		}
+		if (s->in[s->pos] != close)
+			return fail(s, "expected ',' or end of container");
+		(*depth)--;
+		if (close_container(s, *depth) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Scan one value at s->pos without recursion: depth is the number of
+ * open containers, their kinds are bits in s->object, and the state the
+ * first PATH_DEPTH levels need when they close is in s->top.
+ */
+static int
+scan_value(struct scanner *s)
+{
+	int depth = 0, emit, r;
+	enum role role;
+	size_t start;
+	char c;
+
+	for (;;) {
+		if (s->pos >= s->n)
+			return fail(s, "unexpected end of input");
+		emit = s->emit;
+		start = s->pos;
+		role = begin_value(s, depth);
+		c = s->in[s->pos];
+		if (c == '{' || c == '[') {
+			if (open_container(s, depth, role, start, emit) == -1)
+				return -1;
+			if (s->pos >= s->n)
+				return fail(s, "unterminated container");
+			if (s->in[s->pos] == (c == '{' ? '}' : ']')) {
+				if (close_container(s, depth) == -1)
+					return -1;
+			} else {
+				if (next_slot(s, depth) == -1)
+					return -1;
+				depth++;
+				continue;
+			}
+		} else if (scan_scalar(s) == -1 ||
+		    end_value(s, role, start, emit) == -1)
+			return -1;
+		r = after_value(s, &depth);
+		if (r <= 0)
+			return r;
+	}
 }
 
 enum lsh_err
@@ -612,11 +707,12 @@ json_scan(const char *in, size_t n, struct buf *out, struct json_event *ev)
 	}
 	if (in[s.pos] != '{') {
 		/* Still validate, so "[1" is invalid JSON, not a wrong type. */
-		if (scan_value(&s, 0, 0) == -1)
+		if (scan_value(&s) == -1)
 			return s.nomem ? LSH_E_NOMEM : LSH_E_JSON;
 		return LSH_E_NOT_OBJECT;
 	}
-	if (scan_value(&s, 1, 0) == -1)
+	s.emit = 1;
+	if (scan_value(&s) == -1)
 		return s.nomem ? LSH_E_NOMEM : LSH_E_JSON;
 	skip_ws(&s);
 	if (s.pos != n) {

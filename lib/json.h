@@ -8,13 +8,24 @@
 #include "err.h"
 
 /*
- * Nesting limit of a body.  The log record adds a level, and jq 1.6
- * (Debian 12) reads at most 128 levels of objects (its parser counts 256
- * units, two per object), so the limit keeps every record readable with
- * jq, Python (about 990) and cJSON (1000), and lies far above anything
- * Label Studio sends.
+ * Nesting limit of a body: containers inside containers, the root object
+ * counting one.  Task data is arbitrary user JSON, so the bound follows
+ * Python, not Label Studio's own fields.  Measured with Debian 12's
+ * /usr/bin/python3 (3.11, recursion limit 1000) called from the top of a
+ * script: json.dumps writes and json.loads reads 993 levels of lists and
+ * of dicts alike, one more raises RecursionError; each frame the caller
+ * already stands in takes one level off.  The log record wraps the body
+ * one level deeper (the envelope), so 960 keeps every record lshook
+ * writes readable by json.loads with about 30 frames of caller, and
+ * accepts what Label Studio can post: requests.post(json=...) runs
+ * json.dumps from inside Django and requests, well below the top.
+ * Beyond 960 the answer is 400 "nested too deeply".  The scanner keeps
+ * no C stack per level (json.c: one bit per level), and jtree, which
+ * reads records, allows JTREE_MAX_DEPTH.  jq 1.6 (Debian 12) reads far
+ * less (256 parser units, an object takes two): docs/SECURITY.md says
+ * what a user of jq then sees.
  */
-#define LSH_JSON_MAX_DEPTH 100
+#define LSH_JSON_MAX_DEPTH 960
 
 /* A slice of the scanned input: raw token bytes, quotes included. */
 struct span {
@@ -52,7 +63,9 @@ struct json_event {
  * whitespace removed and Label Studio's project secrets (project.token,
  * project.task_data_login, project.task_data_password) replaced by
  * "[redacted]".  Every other byte is copied unchanged, so big integers and
- * \u escapes survive.  Fills ev; the caller frees it with json_event_free.
+ * \u escapes survive, lone UTF-16 surrogates ("\ud83d") included, as
+ * Python writes them.  Nesting beyond LSH_JSON_MAX_DEPTH is LSH_E_JSON,
+ * "nested too deeply".  Fills ev; the caller frees it with json_event_free.
  * Returns LSH_OK, LSH_E_JSON (ev->err says why), LSH_E_NOT_OBJECT or
  * LSH_E_NOMEM.
  */

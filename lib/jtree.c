@@ -6,7 +6,10 @@
  * re-escapes a string: every scalar stays the exact bytes of the input.
  * Nodes live in an arena freed at once.  A container deeper than the
  * caller's limit is validated but not expanded, so a record of tens of
- * megabytes costs nodes only for the levels the caller reads.
+ * megabytes costs nodes only for the levels the caller reads.  Parsing
+ * and printing keep the open containers in arrays (frames), never on the
+ * C stack.  Strings decode to WTF-8: a lone surrogate escape becomes the
+ * 3 bytes UTF-8 would give it (wtf8.h has the rule).
  *
  * The lexical rules (UTF-8, escapes, numbers) are json.c's, repeated here
  * because json.c keeps them inside its single-pass body scanner.
@@ -28,6 +31,23 @@ struct jchunk {
 	max_align_t	 data[];
 };
 
+/* A member's key token, k.start..k.end; end 0: no key. */
+struct jkey {
+	size_t		 start;
+	size_t		 end;
+	int		 escaped;
+};
+
+/* One open container: what its node needs once it closes. */
+struct jframe {
+	size_t		 start;		/* its opening bracket */
+	size_t		 base;		/* its first kid on the stack */
+	struct jkey	 key;
+	int		 build;		/* its node is built */
+	int		 expand;	/* its kids are built */
+	char		 close;
+};
+
 struct parser {
 	const char	 *in;
 	size_t		  n;
@@ -37,11 +57,10 @@ struct parser {
 	struct jnode	**stack;	/* kids of the open containers */
 	size_t		  sn;
 	size_t		  scap;
+	struct jframe	 *frames;	/* the open containers */
+	size_t		  fcap;
 	int		  nomem;
 };
-
-static int parse_value(struct parser *, int depth, int build,
-    struct jnode **out);
 
 static void *
 arena_alloc(struct jtree *t, size_t size)
@@ -373,80 +392,30 @@ next_in(struct parser *p, char close)
 	return 0;
 }
 
+/* Move the kids pushed since base into n, in the arena. */
 static int
-parse_member(struct parser *p, int depth, int build)
+adopt_kids(struct parser *p, struct jnode *n, size_t base)
 {
-	struct jnode *kid;
-	size_t kstart = p->pos, kend;
-	int escaped;
+	size_t count = p->sn - base;
 
-	if (p->pos >= p->n || p->in[p->pos] != '"')
-		return fail(p, "expected a key");
-	if (scan_string(p, &escaped) == -1)
-		return -1;
-	kend = p->pos;
-	skip_ws(p);
-	if (p->pos >= p->n || p->in[p->pos] != ':')
-		return fail(p, "expected ':'");
-	p->pos++;
-	skip_ws(p);
-	if (parse_value(p, depth + 1, build, &kid) == -1)
-		return -1;
-	if (!build)
+	if (count == 0)
 		return 0;
-	if (set_key(p, kid, kstart, kend, escaped) == -1)
-		return -1;
-	return push_kid(p, kid);
+	n->kids = arena_alloc(p->t, count * sizeof(*n->kids));
+	if (n->kids == NULL)
+		return nomem(p);
+	memcpy(n->kids, p->stack + base, count * sizeof(*n->kids));
+	n->nkids = count;
+	p->sn = base;
+	return 0;
 }
 
+/* A scalar token at p->pos: scanned, its type in *type. */
 static int
-parse_item(struct parser *p, int depth, int build)
-{
-	struct jnode *kid;
-
-	if (parse_value(p, depth + 1, build, &kid) == -1)
-		return -1;
-	return build ? push_kid(p, kid) : 0;
-}
-
-/* An object or array at p->pos; kids built go on the stack. */
-static int
-parse_container(struct parser *p, int depth, int build)
-{
-	char close = p->in[p->pos] == '{' ? '}' : ']';
-	int r;
-
-	if (depth >= JTREE_MAX_DEPTH)
-		return fail(p, "nested too deeply");
-	p->pos++;
-	skip_ws(p);
-	if (p->pos < p->n && p->in[p->pos] == close) {
-		p->pos++;
-		return 0;
-	}
-	do {
-		if (close == '}')
-			r = parse_member(p, depth, build);
-		else
-			r = parse_item(p, depth, build);
-		if (r == -1)
-			return -1;
-	} while ((r = next_in(p, close)) == 0);
-	return r == 1 ? 0 : -1;
-}
-
-static int
-scan_token(struct parser *p, int depth, int build, enum jtype *type)
+scan_scalar(struct parser *p, enum jtype *type)
 {
 	int escaped;
 
 	switch (p->in[p->pos]) {
-	case '{':
-		*type = JT_OBJECT;
-		return parse_container(p, depth, build);
-	case '[':
-		*type = JT_ARRAY;
-		return parse_container(p, depth, build);
 	case '"':
 		*type = JT_STRING;
 		return scan_string(p, &escaped);
@@ -469,57 +438,192 @@ scan_token(struct parser *p, int depth, int build, enum jtype *type)
 	}
 }
 
-/* Move the kids pushed since base into n, in the arena. */
+/* A key token and its ':' at p->pos, remembered in *k. */
 static int
-adopt_kids(struct parser *p, struct jnode *n, size_t base)
+scan_key(struct parser *p, struct jkey *k)
 {
-	size_t count = p->sn - base;
-
-	if (count == 0)
-		return 0;
-	n->kids = arena_alloc(p->t, count * sizeof(*n->kids));
-	if (n->kids == NULL)
-		return nomem(p);
-	memcpy(n->kids, p->stack + base, count * sizeof(*n->kids));
-	n->nkids = count;
-	p->sn = base;
+	k->start = p->pos;
+	if (p->pos >= p->n || p->in[p->pos] != '"')
+		return fail(p, "expected a key");
+	if (scan_string(p, &k->escaped) == -1)
+		return -1;
+	k->end = p->pos;
+	skip_ws(p);
+	if (p->pos >= p->n || p->in[p->pos] != ':')
+		return fail(p, "expected ':'");
+	p->pos++;
+	skip_ws(p);
 	return 0;
 }
 
 /*
- * Parse one value at p->pos.  With build, *out gets its node; its kids
- * are built while depth is above the fold limit.
+ * The node of a value that spans start..p->pos, keyed by k (k->end 0: an
+ * item or the root), pushed on the kids stack.
  */
-static int
-parse_value(struct parser *p, int depth, int build, struct jnode **out)
+static struct jnode *
+add_node(struct parser *p, enum jtype type, size_t start,
+    const struct jkey *k)
 {
 	struct jnode *n;
-	size_t start = p->pos, base = p->sn;
-	int expand = build &&
-	    (p->maxdepth == JTREE_FULL || depth < p->maxdepth);
-	enum jtype type;
 
-	*out = NULL;
-	if (p->pos >= p->n)
-		return fail(p, "unexpected end of input");
-	if (scan_token(p, depth, expand, &type) == -1)
-		return -1;
-	if (!build)
-		return 0;
 	n = arena_alloc(p->t, sizeof(*n));
-	if (n == NULL)
-		return nomem(p);
+	if (n == NULL) {
+		nomem(p);
+		return NULL;
+	}
 	memset(n, 0, sizeof(*n));
 	n->type = type;
 	n->tok = p->in + start;
 	n->toklen = p->pos - start;
-	if (type == JT_OBJECT || type == JT_ARRAY) {
-		n->folded = !expand;
-		if (expand && adopt_kids(p, n, base) == -1)
+	if (k->end != 0 && set_key(p, n, k->start, k->end, k->escaped) == -1)
+		return NULL;
+	if (push_kid(p, n) == -1)
+		return NULL;
+	return n;
+}
+
+/* Open the container at p->pos as frame depth. */
+static int
+open_container(struct parser *p, size_t depth, int build,
+    const struct jkey *k)
+{
+	struct jframe *f;
+	size_t cap;
+
+	if (depth >= JTREE_MAX_DEPTH)
+		return fail(p, "nested too deeply");
+	if (depth == p->fcap) {
+		cap = p->fcap ? p->fcap * 2 : 16;
+		f = realloc(p->frames, cap * sizeof(*f));
+		if (f == NULL)
+			return nomem(p);
+		p->frames = f;
+		p->fcap = cap;
+	}
+	f = &p->frames[depth];
+	f->start = p->pos;
+	f->base = p->sn;
+	f->key = *k;
+	f->build = build;
+	f->expand = build &&
+	    (p->maxdepth == JTREE_FULL || depth < (size_t)p->maxdepth);
+	f->close = p->in[p->pos] == '{' ? '}' : ']';
+	p->pos++;
+	skip_ws(p);
+	return 0;
+}
+
+/* The container of frame f is complete (p->pos past its bracket). */
+static int
+close_container(struct parser *p, const struct jframe *f)
+{
+	struct jnode *n;
+	size_t base = f->base;
+
+	if (!f->build)
+		return 0;
+	n = add_node(p, f->close == '}' ? JT_OBJECT : JT_ARRAY, f->start,
+	    &f->key);
+	if (n == NULL)
+		return -1;
+	n->folded = !f->expand;
+	if (!f->expand)
+		return 0;
+	/* The node went on the stack above its kids: take them below it. */
+	p->sn--;
+	if (adopt_kids(p, n, base) == -1)
+		return -1;
+	return push_kid(p, n);
+}
+
+/*
+ * After a value inside the container of frame *depth - 1: a ',' and the
+ * next key if any (returns 1: a value follows, its key in *k), or the
+ * closing bracket, which completes the container and goes on outward.
+ * Returns 0 when the root is complete, -1 on error.
+ */
+static int
+after_value(struct parser *p, size_t *depth, struct jkey *k)
+{
+	const struct jframe *f;
+	int r;
+
+	while (*depth > 0) {
+		f = &p->frames[*depth - 1];
+		r = next_in(p, f->close);
+		if (r == -1)
+			return -1;
+		if (r == 0) {
+			k->end = 0;
+			if (f->close == '}' && scan_key(p, k) == -1)
+				return -1;
+			return 1;
+		}
+		(*depth)--;
+		if (close_container(p, f) == -1)
 			return -1;
 	}
-	*out = n;
 	return 0;
+}
+
+/*
+ * Parse one value at p->pos without recursion: p->frames holds the open
+ * containers (at most JTREE_MAX_DEPTH), p->stack the nodes built and not
+ * yet adopted.  A built root ends as the only node on the stack.
+ */
+/*
+ * Just inside a container's opening bracket: its closing bracket (returns
+ * 0, the container is empty) or a first value, with its key if any in *k
+ * (returns 1).
+ */
+static int
+next_in_first(struct parser *p, const struct jframe *f, struct jkey *k)
+{
+	if (p->pos < p->n && p->in[p->pos] == f->close) {
+		p->pos++;
+		return 0;
+	}
+	k->end = 0;
+	if (f->close == '}' && scan_key(p, k) == -1)
+		return -1;
+	return 1;
+}
+
+static int
+parse_value(struct parser *p)
+{
+	struct jkey k = { 0, 0, 0 };
+	size_t depth = 0, start;
+	enum jtype type;
+	int build, r;
+
+	for (;;) {
+		if (p->pos >= p->n)
+			return fail(p, "unexpected end of input");
+		build = depth == 0 || p->frames[depth - 1].expand;
+		start = p->pos;
+		if (p->in[p->pos] == '{' || p->in[p->pos] == '[') {
+			if (open_container(p, depth, build, &k) == -1)
+				return -1;
+			depth++;
+			r = next_in_first(p, &p->frames[depth - 1], &k);
+			if (r == -1)
+				return -1;
+			if (r == 1)
+				continue;
+			depth--;
+			if (close_container(p, &p->frames[depth]) == -1)
+				return -1;
+		} else {
+			if (scan_scalar(p, &type) == -1)
+				return -1;
+			if (build && add_node(p, type, start, &k) == NULL)
+				return -1;
+		}
+		r = after_value(p, &depth, &k);
+		if (r <= 0)
+			return r;
+	}
 }
 
 enum lsh_err
@@ -535,14 +639,16 @@ jtree_parse(struct jtree *t, const char *text, size_t len, int maxdepth)
 	p.t = t;
 	p.maxdepth = maxdepth;
 	skip_ws(&p);
-	r = parse_value(&p, 0, 1, &t->root);
+	r = parse_value(&p);
 	if (r == 0) {
+		t->root = p.stack[0];
 		skip_ws(&p);
 		if (p.pos != len)
 			r = fail(&p, text[p.pos] == '\0' ? "NUL byte" :
 			    "trailing data");
 	}
 	free(p.stack);
+	free(p.frames);
 	if (r == 0)
 		return LSH_OK;
 	t->root = NULL;
@@ -637,75 +743,137 @@ jtree_members(const struct jnode *obj, const struct jnode ***out)
 	return (long)m;
 }
 
-static int write_node(struct buf *, const struct jnode *);
+/*
+ * One container being written by jtree_write_canon: its members in
+ * canonical order (objects), the next to write, and the tree parsed again
+ * when the container was folded.
+ */
+struct wframe {
+	const struct jnode	 *n;
+	const struct jnode	**m;
+	size_t			  count;
+	size_t			  i;
+	struct jtree		  sub;
+};
 
-static int
-write_folded(struct buf *b, const struct jnode *n)
+struct writer {
+	struct buf	*b;
+	struct wframe	*v;
+	size_t		 n;
+	size_t		 cap;
+};
+
+static void
+wframe_free(struct wframe *f)
 {
-	struct jtree t;
-	int r = -1;
-
-	if (n->toklen == 2) {	/* {} or [] */
-		buf_add(b, n->tok, 2);
-		return 0;
-	}
-	if (jtree_parse(&t, n->tok, n->toklen, JTREE_FULL) == LSH_OK)
-		r = write_node(b, t.root);
-	jtree_free(&t);
-	return r;
+	free(f->m);
+	jtree_free(&f->sub);
 }
 
-static int
-write_object(struct buf *b, const struct jnode *n)
+/* A new frame for container n on the writer's stack, or NULL. */
+static struct wframe *
+wframe_push(struct writer *w, const struct jnode *n)
 {
-	const struct jnode **m;
-	long count, i;
-	int r = 0;
+	struct wframe *v;
+	size_t cap;
 
-	count = jtree_members(n, &m);
+	if (w->n == w->cap) {
+		cap = w->cap ? w->cap * 2 : 16;
+		v = realloc(w->v, cap * sizeof(*v));
+		if (v == NULL)
+			return NULL;
+		w->v = v;
+		w->cap = cap;
+	}
+	v = &w->v[w->n++];
+	memset(v, 0, sizeof(*v));
+	v->n = n;
+	return v;
+}
+
+/*
+ * Start writing n: a scalar (or an empty folded container) is written
+ * whole; a container gets its opening bracket and a frame, its kids
+ * follow from write_loop.  A folded container is parsed again in full
+ * (its text was validated already: only ENOMEM fails).
+ */
+static int
+write_start(struct writer *w, const struct jnode *n)
+{
+	struct wframe *f;
+	long count;
+
+	if (n->type != JT_OBJECT && n->type != JT_ARRAY) {
+		buf_add(w->b, n->tok, n->toklen);
+		return 0;
+	}
+	if (n->folded && n->toklen == 2) {	/* {} or [] */
+		buf_add(w->b, n->tok, 2);
+		return 0;
+	}
+	if ((f = wframe_push(w, n)) == NULL)
+		return -1;
+	if (n->folded) {
+		if (jtree_parse(&f->sub, n->tok, n->toklen, JTREE_FULL) != LSH_OK)
+			return -1;
+		f->n = f->sub.root;
+	}
+	if (f->n->type == JT_ARRAY) {
+		f->count = f->n->nkids;
+		buf_putc(w->b, '[');
+		return 0;
+	}
+	count = jtree_members(f->n, &f->m);
 	if (count < 0)
 		return -1;
-	buf_putc(b, '{');
-	for (i = 0; i < count && r == 0; i++) {
-		if (i > 0)
-			buf_putc(b, ',');
-		buf_add(b, m[i]->key, m[i]->keylen);
-		buf_putc(b, ':');
-		r = write_node(b, m[i]);
-	}
-	buf_putc(b, '}');
-	free(m);
-	return r;
+	f->count = (size_t)count;
+	buf_putc(w->b, '{');
+	return 0;
 }
 
+/* Write the kids of the open frames, innermost first, without recursion. */
 static int
-write_node(struct buf *b, const struct jnode *n)
+write_loop(struct writer *w)
 {
-	size_t i;
+	struct wframe *f;
+	const struct jnode *kid;
 
-	if ((n->type == JT_OBJECT || n->type == JT_ARRAY) && n->folded)
-		return write_folded(b, n);
-	if (n->type == JT_OBJECT)
-		return write_object(b, n);
-	if (n->type != JT_ARRAY) {
-		buf_add(b, n->tok, n->toklen);
-		return 0;
-	}
-	buf_putc(b, '[');
-	for (i = 0; i < n->nkids; i++) {
-		if (i > 0)
-			buf_putc(b, ',');
-		if (write_node(b, n->kids[i]) == -1)
+	while (w->n > 0) {
+		f = &w->v[w->n - 1];
+		if (f->i == f->count) {
+			buf_putc(w->b, f->n->type == JT_OBJECT ? '}' : ']');
+			wframe_free(f);
+			w->n--;
+			continue;
+		}
+		if (f->i > 0)
+			buf_putc(w->b, ',');
+		if (f->m != NULL) {
+			kid = f->m[f->i];
+			buf_add(w->b, kid->key, kid->keylen);
+			buf_putc(w->b, ':');
+		} else
+			kid = f->n->kids[f->i];
+		f->i++;
+		if (write_start(w, kid) == -1)
 			return -1;
 	}
-	buf_putc(b, ']');
 	return 0;
 }
 
 enum lsh_err
 jtree_write_canon(struct buf *b, const struct jnode *n)
 {
-	if (write_node(b, n) == -1 || b->failed)
+	struct writer w = { b, NULL, 0, 0 };
+	int r;
+
+	r = write_start(&w, n);
+	if (r == 0)
+		r = write_loop(&w);
+	while (w.n > 0)
+		wframe_free(&w.v[--w.n]);
+	free(w.v);
+	if (r == -1 || b->failed)
 		return LSH_E_NOMEM;
 	return LSH_OK;
 }

@@ -27,6 +27,7 @@
 #include "jtree.h"
 #include "ontology.h"
 #include "statefile.h"
+#include "wtf8.h"
 
 #define MAX_XML_DEPTH	64
 
@@ -521,7 +522,7 @@ static cJSON *
 load_view(const char *path, long long project_id)
 {
 	char buf[1 << 16], *text = NULL;
-	struct buf b = { 0 };
+	struct buf b = { 0 }, wtf = { 0 };
 	cJSON *v = NULL;
 	ssize_t k;
 	int fd;
@@ -532,11 +533,16 @@ load_view(const char *path, long long project_id)
 	while ((k = read(fd, buf, sizeof(buf))) > 0)
 		buf_add(&b, buf, (size_t)k);
 	close(fd);
-	buf_putc(&b, '\0');
-	text = b.failed ? NULL : b.p;
+	/* Labels with a lone surrogate were written as escapes, which cJSON
+	 * refuses: read them as the WTF-8 bytes they were (wtf8.h). */
+	if (!b.failed && b.len > 0)
+		wtf8_unescape_lone(&wtf, b.p, b.len);
+	buf_putc(&wtf, '\0');
+	text = b.failed || wtf.failed ? NULL : wtf.p;
 	if (text != NULL)
 		v = cJSON_Parse(text);
 	buf_free(&b);
+	buf_free(&wtf);
 	if (!cJSON_IsObject(v) || !cJSON_IsObject(
 	    cJSON_GetObjectItemCaseSensitive(v, "controls"))) {
 		cJSON_Delete(v);
@@ -761,20 +767,41 @@ tidy(cJSON *view)
 
 /* --- applying a list under the lock ------------------------------------ */
 
+/*
+ * The view as JSON text with its final newline.  Labels are WTF-8 inside
+ * (wtf8.h), which cJSON prints as raw bytes: they go out as escapes, so
+ * the file stays valid UTF-8 for Python.  NULL when out of memory.
+ */
+static char *
+view_text(const cJSON *view, size_t *len)
+{
+	char *text = cJSON_PrintUnformatted(view);
+	struct buf b = { 0 };
+
+	if (text == NULL)
+		return NULL;
+	wtf8_escape(&b, text, strlen(text));
+	cJSON_free(text);
+	buf_putc(&b, '\n');
+	if (b.failed) {
+		buf_free(&b);
+		return NULL;
+	}
+	*len = b.len;
+	return b.p;
+}
+
 static int
 write_view(const char *dir, const char *tmp, const char *path,
     const cJSON *view, int do_fsync)
 {
-	char *text = cJSON_PrintUnformatted(view);
-	size_t len, off = 0;
+	size_t len = 0, off = 0;
+	char *text = view_text(view, &len);
 	ssize_t k;
 	int fd, rc = -1;
 
 	if (text == NULL)
 		return -1;
-	len = strlen(text);
-	text[len] = '\n';	/* the NUL becomes the final newline */
-	len++;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
 	if (fd == -1)
 		goto out;
@@ -796,7 +823,7 @@ write_view(const char *dir, const char *tmp, const char *path,
 out:
 	if (fd != -1)
 		close(fd);
-	cJSON_free(text);
+	free(text);
 	return rc;
 }
 
@@ -1015,7 +1042,7 @@ ontology_show(const char *dir, long long project_id, struct buf *out,
 		snprintf(why, whysz, "out of memory");
 		return LSH_E_NOMEM;
 	}
-	buf_puts(out, text);
+	wtf8_escape(out, text, strlen(text));	/* as in view_text */
 	cJSON_free(text);
 	return out->failed ? LSH_E_NOMEM : LSH_OK;
 }

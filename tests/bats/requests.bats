@@ -198,9 +198,9 @@ EV='{"action":"TASKS_CREATED","tasks":[{"id":1}],"project":{"id":2}}'
 	done
 }
 
-@test "requests: 100 levels of nesting are accepted (the record stays readable by jq), 101 are 400" {
+@test "requests: up to 960 levels of nesting are accepted (records Python reads), 961 are 400" {
 	local open close
-	# objects: jq 1.6 counts two units per object level
+	# 99 object levels: the record still reads with jq 1.6 (two units a level)
 	open=$(printf '{"a":%.0s' $(seq 99))
 	close=$(printf '}%.0s' $(seq 99))
 	run_cgi tasks '{"action":"TASKS_CREATED","x":'"$open"'1'"$close"'}'
@@ -208,11 +208,20 @@ EV='{"action":"TASKS_CREATED","tasks":[{"id":1}],"project":{"id":2}}'
 	[ "$(log_lines tasks.jsonl)" -eq 1 ]
 	assert_wellformed_log "$DATA/tasks.jsonl"
 
+	# 960 levels in all (LSH_JSON_MAX_DEPTH): stored, json.loads reads it
+	rm -f "$DATA/tasks.jsonl"
+	open=$(printf '{"a":%.0s' $(seq 959))
+	close=$(printf '}%.0s' $(seq 959))
+	run_cgi tasks '{"action":"TASKS_CREATED","x":'"$open"'1'"$close"'}'
+	assert_http 200 .status ok
+	/usr/bin/python3 -c 'import json, sys; json.loads(sys.stdin.buffer.read())' \
+	    < "$DATA/tasks.jsonl" || fail "json.loads refuses the record"
+
 	rm -f "$DATA/tasks.jsonl"
 	run_cgi tasks '{"action":"TASKS_CREATED","x":['"$open"'1'"$close"']}'
 	assert_error 400 "invalid json"
-	open=$(printf '[%.0s' $(seq 100))
-	close=$(printf ']%.0s' $(seq 100))
+	open=$(printf '[%.0s' $(seq 960))
+	close=$(printf ']%.0s' $(seq 960))
 	run_cgi tasks '{"action":"TASKS_CREATED","x":'"$open$close"'}'
 	assert_error 400 "invalid json"
 	open=$(printf '{"a":%.0s' $(seq 1000))

@@ -59,10 +59,8 @@ test_validity(void)
 		{ "{\"a\":1\f}", LSH_E_JSON },			/* not JSON space */
 		{ "{\"a\":\"unterminated}", LSH_E_JSON },
 		{ "{\"a\":\"\\ud83d\\ude00\\uD83D\\uDE00\"}", LSH_OK },
-		{ "{\"a\":\"\\ud83d/\\ude00\"}", LSH_E_JSON },	/* lone high */
-		{ "{\"a\":\"\\ude00\"}", LSH_E_JSON },		/* lone low */
-		{ "{\"a\":\"\\ud83d\\u0041\"}", LSH_E_JSON },	/* high + not low */
-		{ "{\"a\":\"\\ud83d\"}", LSH_E_JSON },		/* high at the end */
+		{ "{\"a\":\"\\ud83d\\u12G4\"}", LSH_E_JSON }, /* bad after high */
+		{ "{\"a\":\"\\ud83d\\x\"}", LSH_E_JSON },
 		{ "{\"project\\u0000\":{\"token\":\"x\"}}", LSH_E_JSON }, /* NUL key */
 		{ "{\"a\":\"NUL \\u0000 in a value is kept\"}", LSH_OK },
 	};
@@ -87,40 +85,114 @@ test_validity(void)
 	json_event_free(&ev);
 }
 
-/* {"a":[[...]]} with levels containers in all (the object counts). */
-static size_t
-nested(char *p, int levels)
+static int
+json_scan_ok(const char *in, size_t n)
 {
-	size_t n = 0;
-	int i;
+	struct json_event ev;
+	struct buf b = { 0 };
+	int ok;
+
+	ok = json_scan(in, n, &b, &ev) == LSH_OK && b.len == n &&
+	    memcmp(b.p, in, n) == 0;
+	json_event_free(&ev);
+	buf_free(&b);
+	return ok;
+}
+
+static void
+test_lone_surrogates(void)
+{
+	static const char *v[] = {
+		"{\"a\":\"\\ud83d\"}",			/* high at the end */
+		"{\"a\":\"x\\ud83dy\"}",			/* high, then a byte */
+		"{\"a\":\"\\ud83d/\\ude00\"}",		/* high, low apart */
+		"{\"a\":\"\\udc00\"}",			/* lone low */
+		"{\"a\":\"\\ude00\\ud83d\"}",		/* low, then high */
+		"{\"a\":\"\\ud83d\\u0041\"}",		/* high + not low */
+		"{\"a\":\"\\ud83d\\ud83d\\ude00\"}",	/* high, then a pair */
+		"{\"a\":\"\\ud83d\\n\"}",			/* high + other escape */
+		"{\"\\udc00\":\"in a key\"}",
+		"{\"a\":\"\\ud83d\\ude00\"}",		/* a valid pair */
+	};
+	char out[256], name[128];
+	struct json_event ev;
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		snprintf(name, sizeof(name), "surrogate %zu: %s kept as written",
+		    i, v[i]);
+		CHECK(scan(v[i], strlen(v[i]), out, sizeof(out), &ev) == LSH_OK &&
+		    strcmp(out, v[i]) == 0, name);
+		json_event_free(&ev);
+	}
+	CHECK(scan("{\"action\": \"A\\ud83d\"}", 21, out, sizeof(out), &ev) ==
+	    LSH_OK && ev.action_count == 1 && ev.action.len == 9,
+	    "an action with a lone surrogate is still captured raw");
+	json_event_free(&ev);
+}
+
+/* {"a":...} with levels containers in all, object or array by pattern
+ * ('l': lists, 'd': {"k":...}, 'm': both in turn). */
+static char *
+deep_body(int levels, char kind, size_t *n)
+{
+	char *p = malloc((size_t)levels * 6 + 16);
+	size_t k = 0;
+	int i, obj;
 
 	memcpy(p, "{\"a\":", 5);
-	n = 5;
-	for (i = 1; i < levels; i++)
-		p[n++] = '[';
-	for (i = 1; i < levels; i++)
-		p[n++] = ']';
-	p[n++] = '}';
-	return n;
+	k = 5;
+	for (i = 1; i < levels; i++) {
+		obj = kind == 'd' || (kind == 'm' && i % 2 == 0);
+		memcpy(p + k, obj ? "{\"k\":" : "[", obj ? 5 : 1);
+		k += obj ? 5 : 1;
+	}
+	p[k++] = '0';
+	for (i = levels - 1; i >= 1; i--) {
+		obj = kind == 'd' || (kind == 'm' && i % 2 == 0);
+		p[k++] = obj ? '}' : ']';
+	}
+	p[k++] = '}';
+	*n = k;
+	return p;
 }
 
 static void
 test_depth(void)
 {
-	char *deep = malloc(2 * LSH_JSON_MAX_DEPTH + 16), out[1024];
+	static const char kinds[] = "ldm";
+	char *deep, *out, name[96];
 	struct json_event ev;
-	size_t n;
+	size_t n, i;
 
-	n = nested(deep, LSH_JSON_MAX_DEPTH);
-	CHECK(scan(deep, n, out, sizeof(out), &ev) == LSH_OK,
-	    "nesting at the limit (100) is accepted");
-	json_event_free(&ev);
-	n = nested(deep, LSH_JSON_MAX_DEPTH + 1);
-	CHECK(scan(deep, n, out, sizeof(out), &ev) == LSH_E_JSON &&
+	for (i = 0; i < 3; i++) {
+		deep = deep_body(900, kinds[i], &n);
+		out = malloc(n + 1);
+		snprintf(name, sizeof(name), "900 levels (%c) copied whole", kinds[i]);
+		CHECK(scan(deep, n, out, n + 1, &ev) == LSH_OK &&
+		    strlen(out) == n && memcmp(out, deep, n) == 0, name);
+		json_event_free(&ev);
+		free(out);
+		free(deep);
+		deep = deep_body(LSH_JSON_MAX_DEPTH, kinds[i], &n);
+		snprintf(name, sizeof(name), "nesting at the limit (%d, %c) accepted",
+		    LSH_JSON_MAX_DEPTH, kinds[i]);
+		CHECK(json_scan_ok(deep, n), name);
+		free(deep);
+		deep = deep_body(LSH_JSON_MAX_DEPTH + 1, kinds[i], &n);
+		snprintf(name, sizeof(name), "one level more (%c) is refused", kinds[i]);
+		CHECK(scan(deep, n, NULL, 0, &ev) == LSH_E_JSON &&
+		    strcmp(ev.err, "nested too deeply") == 0, name);
+		json_event_free(&ev);
+		free(deep);
+	}
+	deep = deep_body(100000, 'l', &n);
+	CHECK(scan(deep, n, NULL, 0, &ev) == LSH_E_JSON &&
 	    strcmp(ev.err, "nested too deeply") == 0,
-	    "nesting past the limit is refused");
+	    "100000 levels are refused, no stack growth");
 	json_event_free(&ev);
 	free(deep);
+	CHECK(LSH_JSON_MAX_DEPTH >= 900, "the bound takes 900 levels");
 }
 
 static void
@@ -238,6 +310,7 @@ int
 main(void)
 {
 	test_validity();
+	test_lone_surrogates();
 	test_depth();
 	test_compact_and_redact();
 	test_ids();

@@ -102,6 +102,119 @@ test_depth(void)
 	free(s);
 }
 
+/* levels containers: lists ('l'), {"k":...} ('d') or both in turn ('m'). */
+static char *
+deep_text(size_t levels, char kind, size_t *n)
+{
+	char *p = malloc(levels * 6 + 2);
+	size_t k = 0, i;
+	int obj;
+
+	for (i = 0; i < levels; i++) {
+		obj = kind == 'd' || (kind == 'm' && i % 2 == 1);
+		memcpy(p + k, obj ? "{\"k\":" : "[", obj ? 5 : 1);
+		k += obj ? 5 : 1;
+	}
+	p[k++] = '0';
+	for (i = levels; i-- > 0;) {
+		obj = kind == 'd' || (kind == 'm' && i % 2 == 1);
+		p[k++] = obj ? '}' : ']';
+	}
+	p[k] = '\0';
+	*n = k;
+	return p;
+}
+
+/* Deep trees parse, print and fold without recursion. */
+static void
+test_deep(void)
+{
+	static const char kinds[] = "ldm";
+	struct buf b = { 0 };
+	struct jtree t;
+	char *s, name[96];
+	size_t n, i;
+
+	for (i = 0; i < 3; i++) {
+		s = deep_text(900, kinds[i], &n);
+		snprintf(name, sizeof(name), "900 levels (%c) parse and print back",
+		    kinds[i]);
+		b.len = 0;
+		CHECK(jtree_parse(&t, s, n, JTREE_FULL) == LSH_OK &&
+		    jtree_write_canon(&b, t.root) == LSH_OK && b.len == n &&
+		    memcmp(b.p, s, n) == 0, name);
+		jtree_free(&t);
+		snprintf(name, sizeof(name), "900 levels (%c) folded at 2 print whole",
+		    kinds[i]);
+		b.len = 0;
+		CHECK(jtree_parse(&t, s, n, 2) == LSH_OK && t.root->nkids == 1 &&
+		    t.root->kids[0]->nkids == 1 && t.root->kids[0]->kids[0]->folded &&
+		    jtree_write_canon(&b, t.root) == LSH_OK && b.len == n &&
+		    memcmp(b.p, s, n) == 0, name);
+		jtree_free(&t);
+		free(s);
+		s = deep_text(JTREE_MAX_DEPTH, kinds[i], &n);
+		snprintf(name, sizeof(name), "JTREE_MAX_DEPTH levels (%c) parse",
+		    kinds[i]);
+		CHECK(jtree_parse(&t, s, n, JTREE_FULL) == LSH_OK, name);
+		jtree_free(&t);
+		free(s);
+		s = deep_text(JTREE_MAX_DEPTH + 1, kinds[i], &n);
+		snprintf(name, sizeof(name), "one level more (%c) is refused",
+		    kinds[i]);
+		CHECK(jtree_parse(&t, s, n, JTREE_FULL) == LSH_E_JSON &&
+		    strcmp(t.err, "nested too deeply") == 0, name);
+		jtree_free(&t);
+		free(s);
+	}
+	CHECK(JTREE_MAX_DEPTH == LSH_JSON_MAX_DEPTH + 1,
+	    "a record (body + envelope) always parses");
+	buf_free(&b);
+}
+
+/*
+ * Lone surrogate escapes parse, print as written, and decode to WTF-8
+ * (a surrogate as the 3 bytes UTF-8 would give it); a pair decodes to
+ * the code point.
+ */
+static void
+test_surrogates(void)
+{
+	static const struct {
+		const char *in;
+		const char *decoded;
+	} v[] = {
+		{ "\"\\ud83d\"", "\xed\xa0\xbd" },		/* lone high */
+		{ "\"\\udc00\"", "\xed\xb0\x80" },		/* lone low */
+		{ "\"\\ud83dA\"", "\xed\xa0\xbd" "A" },	/* high, a byte */
+		{ "\"\\ud83d\\u0041\"", "\xed\xa0\xbd" "A" }, /* high + not low */
+		{ "\"\\ude00\\ud83d\"", "\xed\xb8\x80\xed\xa0\xbd" },
+		{ "\"\\ud83d\\ude00\"", "\xf0\x9f\x98\x80" },	/* a pair */
+		{ "\"\\ud83d\\ud83d\\ude00\"", "\xed\xa0\xbd\xf0\x9f\x98\x80" },
+	};
+	struct buf b = { 0 };
+	struct jtree t;
+	char out[32], name[96];
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		snprintf(name, sizeof(name), "surrogates %zu: %s", i, v[i].in);
+		b.len = 0;
+		CHECK(jtree_parse(&t, v[i].in, strlen(v[i].in), JTREE_FULL) ==
+		    LSH_OK && jtree_string(t.root, out, sizeof(out)) ==
+		    (long)strlen(v[i].decoded) && strcmp(out, v[i].decoded) == 0 &&
+		    jtree_write_canon(&b, t.root) == LSH_OK &&
+		    b.len == strlen(v[i].in) && memcmp(b.p, v[i].in, b.len) == 0,
+		    name);
+		jtree_free(&t);
+	}
+	CHECK(jtree_parse(&t, "{\"\\udc00\":1}", 12, JTREE_FULL) == LSH_OK &&
+	    jtree_get(t.root, "\xed\xb0\x80") != NULL,
+	    "a key with a lone surrogate is found by its WTF-8 name");
+	jtree_free(&t);
+	buf_free(&b);
+}
+
 static void
 test_canonical(void)
 {
@@ -223,6 +336,8 @@ main(void)
 {
 	test_validity();
 	test_depth();
+	test_deep();
+	test_surrogates();
 	test_canonical();
 	test_folding();
 	test_access();

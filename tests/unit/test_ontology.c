@@ -197,6 +197,39 @@ test_apply(void)
 	store_close(&st);
 }
 
+/*
+ * Labels holding lone surrogates (as Python's json sends them): compared
+ * as WTF-8, written back as the escapes, so the view and ontology.jsonl
+ * stay valid UTF-8 and the view reads back (no second first use).
+ */
+static void
+test_lone_surrogate_labels(void)
+{
+	const char *use = "{\"annotation\":{\"result\":[{\"from_name\":\"s\","
+	    "\"type\":\"labels\",\"value\":{\"labels\":[\"x\\ud83d\","
+	    "\"\\udc00\",\"\\ud83d\\ude00\"]}}]}}";
+	const char *same = "{\"annotation\":{\"result\":[{\"from_name\":\"s\","
+	    "\"type\":\"labels\",\"value\":{\"labels\":[\"x\\uD83D\","
+	    "\"\xf0\x9f\x98\x80\"]}}]}}";
+	struct store st;
+	const char *view;
+
+	store_init(&st);
+	CHECK(apply(&st, ONTO_CREATED, use) == 3, "three labels with surrogates");
+	view = slurp("ontology/9.json");
+	CHECK(strstr(view, "\"used\":[\"x\\ud83d\",\"\\udc00\",\"\xf0\x9f\x98\x80\"]")
+	    != NULL, "the view keeps lone surrogates as escapes, a pair as UTF-8");
+	CHECK(memmem(view, strlen(view), "\xed", 1) == NULL,
+	    "no WTF-8 byte in the view file");
+	CHECK(apply(&st, ONTO_CREATED, same) == 0,
+	    "the view reads back: the same labels are no first use");
+	CHECK(strstr(show(9), "\"\\udc00\":1") != NULL &&
+	    strstr(show(9), "\"x\\ud83d\":2") != NULL, "show counts them");
+	CHECK(strstr(slurp("ontology.jsonl"), "\"label\":\"x\\ud83d\",\"change\":"
+	    "\"first_used\"") != NULL, "ontology.jsonl escapes the surrogate");
+	store_close(&st);
+}
+
 static void
 test_rebuild(void)
 {
@@ -243,6 +276,7 @@ main(void)
 	test_declared();
 	test_used();
 	test_apply();
+	test_lone_surrogate_labels();
 	test_rebuild();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
