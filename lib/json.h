@@ -61,8 +61,8 @@ struct json_event {
  * (UTF-8 checked, no control bytes in strings, no NUL, nothing but
  * whitespace after it) and append to out the same text with insignificant
  * whitespace removed and Label Studio's project secrets (project.token,
- * project.task_data_login, project.task_data_password) replaced by
- * "[redacted]".  Every other byte is copied unchanged, so big integers and
+ * project.task_data_login, project.task_data_password, and the ML client's
+ * params.login, params.password, params.token) replaced by "[redacted]".  Every other byte is copied unchanged, so big integers and
  * \u escapes survive, lone UTF-16 surrogates ("\ud83d") included, as
  * Python writes them.  Nesting beyond LSH_JSON_MAX_DEPTH is LSH_E_JSON,
  * "nested too deeply".  Fills ev; the caller frees it with json_event_free.
