@@ -13,7 +13,10 @@ delivery by putting a number of its own there.
 texts, one TASKS_CREATED of NTASKS (default 5000, its WEBHOOK_BATCH_SIZE)
 tasks of 15,000 characters each, some of them non-ASCII (json.dumps writes
 those as \\uXXXX, 6 or 12 bytes each): about 110 MB.  It carries the same
-id 987654321 in its first task.
+id 987654321 in its first task.  --long-annotations writes the same
+tasks as an import of annotations would post them: ANNOTATIONS_CREATED,
+one annotation (five labelled spans, a choice) per task, the annotations
+under "annotation" and their tasks under "task".
 
 The shapes follow current Label Studio (1.1x): the webhook body is
 {"action", <objects>, "project"}, where the objects are the REST API's
@@ -179,9 +182,37 @@ def tasks_long(rng, n):
     return {"action": "TASKS_CREATED", "tasks": tasks, "project": project(rng)}
 
 
-def write_long(path, n):
-    body = tasks_long(random.Random(20250315), n)
-    body["tasks"][0]["id"] = MARK
+def annotations_long(rng, n):
+    """ANNOTATIONS_CREATED as Label Studio posts an import of annotations:
+    the annotations (a list under "annotation") and their tasks."""
+    body = tasks_long(rng, n)
+    anns = []
+    for i, t in enumerate(body["tasks"]):
+        text = t["data"]["text"]
+        result = [{"value": {"start": k * 300, "end": k * 300 + 12,
+                             "text": text[k * 300:k * 300 + 12],
+                             "labels": [rng.choice(("Product", "Brand", "Price"))]},
+                   "id": "r%d-%d" % (i, k), "from_name": "label", "to_name": "text",
+                   "type": "labels", "origin": "manual"} for k in range(5)]
+        result.append({"value": {"choices": [rng.choice(("Positive", "Negative"))]},
+                       "id": "c%d" % i, "from_name": "sentiment", "to_name": "text",
+                       "type": "choices", "origin": "manual"})
+        anns.append({"id": 20001 + i, "result": result, "task": t["id"],
+                     "project": 7, "completed_by": 3, "was_cancelled": False,
+                     "ground_truth": False, "lead_time": 12.5,
+                     "created_at": stamp(rng, 4), "updated_at": stamp(rng, 4)})
+    return {"action": "ANNOTATIONS_CREATED", "annotation": anns,
+            "task": body["tasks"], "project": body["project"]}
+
+
+def write_long(path, n, kind="tasks"):
+    rng = random.Random(20250315)
+    if kind == "annotations":
+        body = annotations_long(rng, n)
+        body["annotation"][0]["id"] = MARK
+    else:
+        body = tasks_long(rng, n)
+        body["tasks"][0]["id"] = MARK
     with open(path, "w", encoding="ascii") as f:
         f.write(json.dumps(body))
 
@@ -239,11 +270,12 @@ def tasks_created(rng, n):
 
 
 def main():
-    if len(sys.argv) in (3, 4) and sys.argv[1] == "--long":
-        write_long(sys.argv[2], int(sys.argv[3]) if len(sys.argv) == 4 else 5000)
+    if len(sys.argv) in (3, 4) and sys.argv[1] in ("--long", "--long-annotations"):
+        write_long(sys.argv[2], int(sys.argv[3]) if len(sys.argv) == 4 else 5000,
+                   "annotations" if sys.argv[1] == "--long-annotations" else "tasks")
         return
     if len(sys.argv) not in (2, 3):
-        sys.exit("usage: gen_payloads.py OUTDIR [NTASKS] | --long FILE [NTASKS]")
+        sys.exit("usage: gen_payloads.py OUTDIR [NTASKS] | --long[-annotations] FILE [NTASKS]")
     out = sys.argv[1]
     n = int(sys.argv[2]) if len(sys.argv) == 3 else 5000
     rng = random.Random(20250314)
