@@ -1057,24 +1057,27 @@ class Bench:
         subprocess.run(["/usr/bin/python3", os.path.join(BENCH, "gen_payloads.py"),
                         flag, body], check=True)
         row = {"action": action, "body_bytes": os.path.getsize(body)}
+        # Each log must hold this batch's record only (earlier rows used them).
+        cgi_log = os.path.join(self.dir, "data-other/%s.jsonl" % handler)
+        fcgi_log = os.path.join(self.dir, "data-accept/%s.jsonl" % handler)
+        unlink(cgi_log)
+        unlink(fcgi_log)
         # One CGI run (the handler as the web server would start it).
         data = self.delivery(body, 960000000)
         answer, row["cgi_maxrss_kib"] = self.cgi_run(
             os.path.join(self.dir, "srv/accept/hooks/%s.fcgi" % handler), body, data)
         if b'"status":"ok"' not in answer:
             raise Failure("%s as CGI: %r" % (handler, answer[-200:]))
-        logfile = os.path.join(self.dir, "data-other/%s.jsonl" % handler)
-        check_big_record(logfile, data, action)
-        unlink(logfile)
+        check_big_record(cgi_log, data, action)
+        unlink(cgi_log)
         # Through lighttpd to the FastCGI process that sees no other load.
         data = self.delivery(body, 960000001)
         code, secs, answer = curl(self.lurl + "/accept/%s.fcgi" % handler, body,
                                   self.bearer, data=data)
         if code != 200:
             raise Failure("%s through lighttpd: %d %s" % (handler, code, answer[:200]))
-        logfile = os.path.join(self.dir, "data-accept/%s.jsonl" % handler)
-        check_big_record(logfile, data, action)
-        unlink(logfile)
+        check_big_record(fcgi_log, data, action)
+        unlink(fcgi_log)
         row["fcgi_ms"] = secs * 1e3
         row["hwm_kib"] = status_kib(self.backend_pids("accept", handler)[0], "VmHWM")
         unlink(body)
