@@ -18,7 +18,7 @@ credentials refused), stops everything by PID and prints one table.
   --only     comma-separated row names to run, for profiling: ceiling,
              append, lshook-never, lshook-always, ceiling-bulk, lshook-never-bulk,
              lshook-always-bulk, accept, snapshot, webhook, python, cgi-empty,
-             cgi-lshook, cgi-bundle
+             cgi-lshook, cgi-bundle, bigbatch
   --seconds N  run every load row N seconds (experiments)
   --perf     record a perf profile of lshook's FastCGI processes during each
              round of the lshook rows and print its top functions
@@ -362,6 +362,28 @@ def count_lines(path):
             tail = (tail + chunk)[-8 * MIB:]
     lines = tail.rstrip(b"\n").rsplit(b"\n", 1)
     return n, last == b"\n", lines[-1]
+
+
+def check_big_record(path, data, action):
+    """path holds one record, of the body data: its ids, and its payload
+    byte for byte (the body compacted, the project's secrets redacted)."""
+    with open(path, "rb") as f:
+        lines = f.read().split(b"\n")
+    if len(lines) != 2 or lines[1] != b"":
+        raise Failure("%s: %d lines, not one" % (path, len(lines) - 1))
+    line = lines[0]
+    at = line.index(b',"payload":')
+    rec = json.loads(line[:at] + b"}")
+    body = json.loads(data)
+    for k in ("token", "task_data_login", "task_data_password"):
+        if k in body["project"]:
+            body["project"][k] = "[redacted]"
+    want = json.dumps(body, separators=(",", ":")).encode() + b"}"
+    ids = rec["task_ids"] if action == "TASKS_CREATED" else rec["annotation_ids"]
+    if rec["action"] != action or len(set(ids)) != 5000:
+        raise Failure("%s: a %s record of %d ids" % (path, rec["action"], len(ids)))
+    if line[at + len(b',"payload":'):] != want:
+        raise Failure("%s: the payload is not the body" % path)
 
 
 def unlink(path):
@@ -742,10 +764,11 @@ class Bench:
             return max(status_kib(p, "VmRSS") for p in self.backend_pids(which, handler))
         return f
 
-    def cgi_run(self, prog, body):
-        """One CGI run of prog on a new delivery of body: (answer, maxrss KiB)."""
-        with open(body, "rb") as f:
-            data = f.read().replace(MARK.encode(), b"%09d" % (910000000 + self.cgi_runs))
+    def cgi_run(self, prog, body, data=None):
+        """One CGI run of prog on a new delivery of body (or the bytes
+        data): (answer, maxrss KiB)."""
+        if data is None:
+            data = self.delivery(body, 910000000 + self.cgi_runs)
         self.cgi_runs += 1
         env = ["env", "-i", "PATH=/usr/bin:/bin", "REQUEST_METHOD=POST",
                "CONTENT_TYPE=application/json", "CONTENT_LENGTH=%d" % len(data),
@@ -758,6 +781,12 @@ class Bench:
         if not p.stdout.startswith(b"Status: 200"):
             raise Failure("%s as CGI: %r" % (prog, p.stdout[:200]))
         return p.stdout, int(p.stderr.decode().split("MAXRSS ")[-1])
+
+    @staticmethod
+    def delivery(body, number):
+        """The bytes of body with its MARK id replaced by number."""
+        with open(body, "rb") as f:
+            return f.read().replace(MARK.encode(), b"%09d" % number)
 
     def maxrss(self, prog, body):
         """Peak RSS of one CGI run of prog on body (the CGI rows)."""
@@ -997,6 +1026,63 @@ class Bench:
             log("   FAILED: %s" % e)
         self.extra["accept"] = out
 
+    def bigbatch(self):
+        """Label Studio's largest batch of long texts (5000 tasks of 15,000
+        characters, about 100 MB), to the handlers that receive such
+        batches, under the shipped limits: stored byte for byte, and the
+        peak memory of one CGI run and of the FastCGI process."""
+        if not self.wanted("bigbatch"):
+            return
+        out = {}
+        self.extra["bigbatch"] = out
+        log("== Label Studio's largest batch: 5000 tasks of long texts")
+        try:
+            for handler, flag, action in (
+                    ("tasks", "--long", "TASKS_CREATED"),
+                    ("annotations", "--long-annotations", "ANNOTATIONS_CREATED")):
+                out[handler] = self.bigbatch_one(handler, flag, action)
+                r = out[handler]
+                log("   %s: %.1f MB, CGI maxrss %.1f MiB (%.2f× the body), "
+                    "FastCGI %.0f ms, VmHWM %.1f MiB" % (
+                        handler, r["body_bytes"] / 1e6, r["cgi_maxrss_kib"] / 1024,
+                        r["cgi_maxrss_kib"] * 1024 / r["body_bytes"],
+                        r["fcgi_ms"], r["hwm_kib"] / 1024))
+        except (Failure, subprocess.CalledProcessError) as e:
+            out["failed"] = str(e)
+            self.failures.append("largest batch: %s" % e)
+            log("   FAILED: %s" % e)
+
+    def bigbatch_one(self, handler, flag, action):
+        body = os.path.join(self.dir, "payloads/%s-long.json" % handler)
+        subprocess.run(["/usr/bin/python3", os.path.join(BENCH, "gen_payloads.py"),
+                        flag, body], check=True)
+        row = {"action": action, "body_bytes": os.path.getsize(body)}
+        # Each log must hold this batch's record only (earlier rows used them).
+        cgi_log = os.path.join(self.dir, "data-other/%s.jsonl" % handler)
+        fcgi_log = os.path.join(self.dir, "data-accept/%s.jsonl" % handler)
+        unlink(cgi_log)
+        unlink(fcgi_log)
+        # One CGI run (the handler as the web server would start it).
+        data = self.delivery(body, 960000000)
+        answer, row["cgi_maxrss_kib"] = self.cgi_run(
+            os.path.join(self.dir, "srv/accept/hooks/%s.fcgi" % handler), body, data)
+        if b'"status":"ok"' not in answer:
+            raise Failure("%s as CGI: %r" % (handler, answer[-200:]))
+        check_big_record(cgi_log, data, action)
+        unlink(cgi_log)
+        # Through lighttpd to the FastCGI process that sees no other load.
+        data = self.delivery(body, 960000001)
+        code, secs, answer = curl(self.lurl + "/accept/%s.fcgi" % handler, body,
+                                  self.bearer, data=data)
+        if code != 200:
+            raise Failure("%s through lighttpd: %d %s" % (handler, code, answer[:200]))
+        check_big_record(fcgi_log, data, action)
+        unlink(fcgi_log)
+        row["fcgi_ms"] = secs * 1e3
+        row["hwm_kib"] = status_kib(self.backend_pids("accept", handler)[0], "VmHWM")
+        unlink(body)
+        return row
+
     def fsync_probe(self, seconds):
         """One writer appending record-sized lines, fsync after each."""
         size = self.sizes[self.annotation] + 330	# the envelope
@@ -1052,6 +1138,7 @@ class Bench:
         self.cgi_rows()
         self.acceptance()
         self.snapshot()
+        self.bigbatch()
         self.ignored_check()
         self.stop_all()
         self.lshook_errors()
@@ -1211,6 +1298,21 @@ def report(b):
                        a["hwm_kib"] * 1024 / a["body_bytes"],
                        a["cgi_maxrss_kib"] / 1024))
         out.append("")
+    bb = X.get("bigbatch", {})
+    if bb and "failed" not in bb:
+        out.append("Label Studio's largest batch, 5000 tasks of 15,000-character "
+                   "texts (`bench/gen_payloads.py --long` and `--long-annotations`), "
+                   "under the shipped limits (256 MiB), each stored byte for byte: " +
+                   "; ".join(
+                       "%s %.1f MB to %s: one CGI run maxrss %.1f MiB (%.2f× the "
+                       "body); through lighttpd %.0f ms, the FastCGI process's "
+                       "VmHWM %.1f MiB" % (
+                           r["action"], r["body_bytes"] / 1e6, h,
+                           r["cgi_maxrss_kib"] / 1024,
+                           r["cgi_maxrss_kib"] * 1024 / r["body_bytes"],
+                           r["fcgi_ms"], r["hwm_kib"] / 1024)
+                       for h, r in sorted(bb.items())) + ".")
+        out.append("")
     ir = X.get("idle_rss")
     if ir:
         out.append("Idle FastCGI process, fresh, before any request: lshook VmRSS "
@@ -1292,6 +1394,18 @@ def targets(b):
     else:
         t.append(("5000-task TASKS_CREATED in < 150 ms, peak < 4× body",
                   "not measured", "–"))
+    bb = X.get("bigbatch", {})
+    if bb and "failed" not in bb:
+        worst = max(r["cgi_maxrss_kib"] * 1024 / r["body_bytes"] for r in bb.values())
+        t.append(("Label Studio's largest batch (5000 tasks of long texts) stored "
+                  "under the shipped limits, peak memory < 3× the body",
+                  "; ".join("%s %.0f MB: %.0f MiB (%.2f×)" % (
+                      h, r["body_bytes"] / 1e6, r["cgi_maxrss_kib"] / 1024,
+                      r["cgi_maxrss_kib"] * 1024 / r["body_bytes"])
+                      for h, r in sorted(bb.items())), verdict(worst < 3)))
+    elif bb:
+        t.append(("Label Studio's largest batch stored under the shipped limits",
+                  "FAILED: %s" % bb["failed"], "**missed**"))
     ir = X.get("idle_rss")
     t.append(("idle handler process ≤ 4 MiB resident",
               "%.1f MiB VmRSS" % (ir["never"] / 1024) if ir else "not measured",

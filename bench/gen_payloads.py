@@ -2,11 +2,21 @@
 """gen_payloads.py: the request bodies of the benchmark, as Label Studio sends them.
 
     bench/gen_payloads.py OUTDIR [NTASKS]
+    bench/gen_payloads.py --long FILE [NTASKS]
 
 writes OUTDIR/annotation.json (one ANNOTATION_CREATED, about 3 KB) and
 OUTDIR/tasks.json (one TASKS_CREATED with NTASKS tasks, default 5000).  In
 each, one id is 987654321: the benchmark's client makes every request a new
 delivery by putting a number of its own there.
+
+--long writes only FILE: the largest batch Label Studio sends of long
+texts, one TASKS_CREATED of NTASKS (default 5000, its WEBHOOK_BATCH_SIZE)
+tasks of 15,000 characters each, some of them non-ASCII (json.dumps writes
+those as \\uXXXX, 6 or 12 bytes each): about 110 MB.  It carries the same
+id 987654321 in its first task.  --long-annotations writes the same
+tasks as an import of annotations would post them: ANNOTATIONS_CREATED,
+one annotation (five labelled spans, a choice) per task, the annotations
+under "annotation" and their tasks under "task".
 
 The shapes follow current Label Studio (1.1x): the webhook body is
 {"action", <objects>, "project"}, where the objects are the REST API's
@@ -136,6 +146,77 @@ def task(rng, tid, text):
     }
 
 
+# Paragraphs of long texts (articles, transcripts, contracts) with the
+# non-ASCII a real corpus has: accents, typographic quotes and dashes, the
+# euro sign, a few CJK words and an emoji (two \u escapes each).
+PARAGRAPHS = (
+    "Die Lieferung nach Zürich kam pünktlich, aber die Verpackung war beschädigt. ",
+    "Le café était froid et le service — disons-le — assez lent pour un samedi. ",
+    "The “premium” plan costs 12 € a month and includes unlimited storage. ",
+    "Customer support answered within an hour and offered a refund without asking why. ",
+    "El envío tardó dos semanas; la próxima vez pediré a otra tienda. ",
+    "The quarterly report shows revenue growth of 4.2 % against last year's figures. ",
+    "配送が早くて、商品の品質も良かったです。 ",
+    "Overall a solid product, though the manual could be clearer 👍. ",
+    "Section 3.1 of the agreement applies to all deliveries made after March 1st. ",
+    "Naïve users may find the façade of the interface confusing at first glance. ",
+)
+
+LONG_TEXT_CHARS = 15000
+
+
+def long_text(rng, tid):
+    """About LONG_TEXT_CHARS characters, different for every task."""
+    parts, n = ["Document %d. " % tid], 0
+    while n < LONG_TEXT_CHARS:
+        p = rng.choice(PARAGRAPHS)
+        if rng.random() < 0.1:
+            p += "\n\n"
+        parts.append(p)
+        n += len(p)
+    return "".join(parts)[:LONG_TEXT_CHARS]
+
+
+def tasks_long(rng, n):
+    tasks = [task(rng, 4001 + i, long_text(rng, 4001 + i)) for i in range(n)]
+    return {"action": "TASKS_CREATED", "tasks": tasks, "project": project(rng)}
+
+
+def annotations_long(rng, n):
+    """ANNOTATIONS_CREATED as Label Studio posts an import of annotations:
+    the annotations (a list under "annotation") and their tasks."""
+    body = tasks_long(rng, n)
+    anns = []
+    for i, t in enumerate(body["tasks"]):
+        text = t["data"]["text"]
+        result = [{"value": {"start": k * 300, "end": k * 300 + 12,
+                             "text": text[k * 300:k * 300 + 12],
+                             "labels": [rng.choice(("Product", "Brand", "Price"))]},
+                   "id": "r%d-%d" % (i, k), "from_name": "label", "to_name": "text",
+                   "type": "labels", "origin": "manual"} for k in range(5)]
+        result.append({"value": {"choices": [rng.choice(("Positive", "Negative"))]},
+                       "id": "c%d" % i, "from_name": "sentiment", "to_name": "text",
+                       "type": "choices", "origin": "manual"})
+        anns.append({"id": 20001 + i, "result": result, "task": t["id"],
+                     "project": 7, "completed_by": 3, "was_cancelled": False,
+                     "ground_truth": False, "lead_time": 12.5,
+                     "created_at": stamp(rng, 4), "updated_at": stamp(rng, 4)})
+    return {"action": "ANNOTATIONS_CREATED", "annotation": anns,
+            "task": body["tasks"], "project": body["project"]}
+
+
+def write_long(path, n, kind="tasks"):
+    rng = random.Random(20250315)
+    if kind == "annotations":
+        body = annotations_long(rng, n)
+        body["annotation"][0]["id"] = MARK
+    else:
+        body = tasks_long(rng, n)
+        body["tasks"][0]["id"] = MARK
+    with open(path, "w", encoding="ascii") as f:
+        f.write(json.dumps(body))
+
+
 def annotation_created(rng):
     text = ("The charger from Ankor broke after a week, but support replaced it "
             "for free and the new one has worked fine for three months.")
@@ -189,8 +270,12 @@ def tasks_created(rng, n):
 
 
 def main():
+    if len(sys.argv) in (3, 4) and sys.argv[1] in ("--long", "--long-annotations"):
+        write_long(sys.argv[2], int(sys.argv[3]) if len(sys.argv) == 4 else 5000,
+                   "annotations" if sys.argv[1] == "--long-annotations" else "tasks")
+        return
     if len(sys.argv) not in (2, 3):
-        sys.exit("usage: gen_payloads.py OUTDIR [NTASKS]")
+        sys.exit("usage: gen_payloads.py OUTDIR [NTASKS] | --long[-annotations] FILE [NTASKS]")
     out = sys.argv[1]
     n = int(sys.argv[2]) if len(sys.argv) == 3 else 5000
     rng = random.Random(20250314)

@@ -312,19 +312,6 @@ curl_post() {
 	    -H "Authorization: Bearer $SECRET" --data-binary "@$file" "$@"
 }
 
-# task_body SIZE FILE: a valid TASKS_CREATED (task 99) of exactly SIZE bytes.
-TASK_PRE='{"action": "TASKS_CREATED", "project": {"id": 7}, "tasks": [{"id": 99, "data": {"text": "'
-TASK_POST='"}}]}'
-task_body() {
-	local pad=$(($1 - ${#TASK_PRE} - ${#TASK_POST}))
-	{
-		printf '%s' "$TASK_PRE"
-		head -c "$pad" /dev/zero | tr '\0' a
-		printf '%s' "$TASK_POST"
-	} > "$2"
-	[ "$(stat -c %s "$2")" -eq "$1" ]
-}
-
 # expected_record FILE FAMILY: the record fields a fixture must give, as
 # one sorted line: ids from the payload, project secrets redacted.
 expected_record() {
@@ -532,11 +519,11 @@ check_clean_urls() {
 @test "apache fcgid .htaccess: FcgidMaxRequestLen's 128 KiB default: 131073 bytes is 500, nothing stored" {
 	start_fcgid_htaccess
 	local f=$BATS_TEST_TMPDIR/body.json
-	task_body 131072 "$f"
+	sized_task_body 131072 "$f"
 	curl_post /hooks/tasks.fcgi "$f"
 	assert_http 200 .status ok
 	[ "$(jq '.payload.tasks[0].data.text | length' "$DATA/tasks.jsonl")" -eq $((131072 - ${#TASK_PRE} - ${#TASK_POST})) ]
-	task_body 131073 "$f"
+	sized_task_body 131073 "$f"
 	curl_post /hooks/tasks.fcgi "$f"
 	[ "$http_status" = 500 ] || fail "131073 bytes: $http_status $http_body"
 	wait_error_log 'exceeds MaxRequestLen (131072)' ||
@@ -626,16 +613,17 @@ check_clean_urls() {
 
 # mod_cgid starts the program before it reads the body, so lshook may see
 # the request too (and log its own 413); the answer is always Apache's.
-@test "apache cgid .htaccess: LimitRequestBody answers 413 over 64 MiB, nothing stored" {
+@test "apache cgid .htaccess: LimitRequestBody: 256 MiB is stored, one byte more is 413" {
 	start_cgid_htaccess
 	local f=$BATS_TEST_TMPDIR/body.json i
-	task_body 1048576 "$f"
+	sized_task_body "$BODY_LIMIT" "$f"
 	curl_post /hooks/tasks.fcgi "$f"
 	assert_http 200 .status ok
-	truncate -s $((64 * 1024 * 1024 + 1)) "$f"
+	check_sized_record "$DATA/tasks.jsonl" "$BODY_LIMIT"
+	truncate -s $((BODY_LIMIT + 1)) "$f"
 	for i in 1 2 3; do
 		curl_post /hooks/tasks.fcgi "$f"
-		[ "$http_status" = 413 ] || fail "64 MiB + 1: $http_status $http_body"
+		[ "$http_status" = 413 ] || fail "256 MiB + 1: $http_status $http_body"
 		[[ $http_body == *"Request Entity Too Large"* ]] || fail "not Apache's 413: $http_body"
 	done
 	[ "$(log_lines tasks.jsonl)" -eq 1 ]
@@ -707,17 +695,17 @@ $(grep -E 'AH00574|AH02651' "$ADIR/logs/error.log" | head -2)"
 	check_clean_urls
 }
 
-@test "apache fcgid vhost: FcgidMaxRequestLen raised: 1 MiB is stored, 64 MiB + 1 is 500" {
+@test "apache fcgid vhost: FcgidMaxRequestLen raised: 256 MiB is stored, one byte more is 500" {
 	start_fcgid_vhost
 	local f=$BATS_TEST_TMPDIR/body.json
-	task_body 1048576 "$f"
+	sized_task_body "$BODY_LIMIT" "$f"
 	curl_post /hooks/tasks.fcgi "$f"
 	assert_http 200 .status ok
-	[ "$(jq '.payload.tasks[0].data.text | length' "$DATA/tasks.jsonl")" -eq $((1048576 - ${#TASK_PRE} - ${#TASK_POST})) ]
-	truncate -s $((64 * 1024 * 1024 + 1)) "$f"
+	check_sized_record "$DATA/tasks.jsonl" "$BODY_LIMIT"
+	truncate -s $((BODY_LIMIT + 1)) "$f"
 	curl_post /hooks/tasks.fcgi "$f"
-	[ "$http_status" = 500 ] || fail "64 MiB + 1: $http_status $http_body"
-	wait_error_log 'exceeds MaxRequestLen (67108864)' ||
+	[ "$http_status" = 500 ] || fail "256 MiB + 1: $http_status $http_body"
+	wait_error_log "exceeds MaxRequestLen ($BODY_LIMIT)" ||
 	    fail "error log: $(cat "$ADIR/logs/error.log")"
 	[ "$(log_lines tasks.jsonl)" -eq 1 ]
 	[ "$(event_files)" = tasks.jsonl ] || fail "logs: $(event_files)"
@@ -748,13 +736,14 @@ $(grep -E 'AH00574|AH02651' "$ADIR/logs/error.log" | head -2)"
 
 # Apache does not apply LimitRequestBody to proxied requests: lshook's own
 # LSHOOK_MAX_BODY answers, before reading the body.
-@test "apache proxy_fcgi: over 64 MiB is lshook's 413 body too large, nothing stored" {
+@test "apache proxy_fcgi: 256 MiB is stored, one byte more is lshook's 413 body too large" {
 	start_proxy_fcgi
 	local f=$BATS_TEST_TMPDIR/body.json
-	task_body 1048576 "$f"
+	sized_task_body "$BODY_LIMIT" "$f"
 	curl_post /hooks/tasks.fcgi "$f"
 	assert_http 200 .status ok
-	truncate -s $((64 * 1024 * 1024 + 1)) "$f"
+	check_sized_record "$DATA/tasks.jsonl" "$BODY_LIMIT"
+	truncate -s $((BODY_LIMIT + 1)) "$f"
 	curl_post /hooks/tasks.fcgi "$f"
 	assert_http 413 .error "body too large"
 	wait_error_log 'lshook-tasks: 413 body too large' ||

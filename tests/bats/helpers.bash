@@ -18,6 +18,10 @@ HOOKS=$ROOT/www/hooks
 FIXTURES=$ROOT/tests/fixtures
 LSDOCS=$FIXTURES/labelstudio-docs
 SECRET=test-secret-0123456789abcdef
+# The body limit shipped everywhere: LSHOOK_MAX_BODY's default, lighttpd's
+# server.max-request-size, Apache's FcgidMaxRequestLen and LimitRequestBody,
+# nginx's client_max_body_size (256 MiB).
+BODY_LIMIT=268435456
 SECRET2=rotated-secret-abcdef0123456789
 # Standard Webhooks vector SW-1 (reference/signatures.md)
 SW_SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
@@ -293,6 +297,63 @@ start_lighttpd() {
 		wait "$LIGHTTPD_PID" 2>/dev/null || true
 	done
 	fail "cannot start lighttpd: $(cat "$run/stderr")"
+}
+
+# start_lighttpd_cgi [VAR=value...]: start_lighttpd with
+# lighttpd/lshook-cgi.conf (mod_cgi: one process per request); each
+# VAR=value is added to lighttpd's own environment.
+start_lighttpd_cgi() {
+	local run=$BATS_TEST_TMPDIR/lighttpd
+	mkdir -p "$run"
+	printf '%s\n' "$SECRET" > "$run/secret"
+	for _ in 1 2 3 4 5; do
+		LIGHTTPD_PORT=$(free_port)
+		env "$@" LSHOOKD_WWW="$ROOT/www" LSHOOKD_RUN="$run" \
+		    LSHOOKD_PORT="$LIGHTTPD_PORT" LSHOOKD_DATA="$DATA" \
+		    LSHOOKD_SECRET_FILE="$run/secret" LSHOOKD_AUTH=header,hmac \
+		    lighttpd -D -f "$ROOT/lighttpd/lshook-cgi.conf" 2>"$run/stderr" 3>&- &
+		LIGHTTPD_PID=$!
+		if wait_port "$LIGHTTPD_PORT" "$LIGHTTPD_PID"; then
+			BASE_URL=http://127.0.0.1:$LIGHTTPD_PORT
+			return 0
+		fi
+		kill "$LIGHTTPD_PID" 2>/dev/null || true
+		wait "$LIGHTTPD_PID" 2>/dev/null || true
+	done
+	fail "cannot start lighttpd: $(cat "$run/stderr")"
+}
+
+# sized_task_body SIZE FILE: a valid TASKS_CREATED (task 99) of exactly SIZE
+# bytes, one long text; its compacted payload is COMPACT_PRE + the text +
+# TASK_POST (check_sized_record).
+TASK_PRE='{"action": "TASKS_CREATED", "project": {"id": 7}, "tasks": [{"id": 99, "data": {"text": "'
+COMPACT_PRE='{"action":"TASKS_CREATED","project":{"id":7},"tasks":[{"id":99,"data":{"text":"'
+TASK_POST='"}}]}'
+sized_task_body() {
+	local pad=$(($1 - ${#TASK_PRE} - ${#TASK_POST}))
+	{
+		printf '%s' "$TASK_PRE"
+		head -c "$pad" /dev/zero | tr '\0' a
+		printf '%s' "$TASK_POST"
+	} > "$2"
+	[ "$(stat -c %s "$2")" -eq "$1" ]
+}
+
+# check_sized_record LOG SIZE: the last record of LOG holds the whole
+# sized_task_body of SIZE bytes, compacted, byte for byte (without a JSON
+# parser, which would take seconds on 256 MiB: the payload is the record's
+# last member).
+check_sized_record() {
+	local want got off
+	want=$({
+		printf '%s' "$COMPACT_PRE"
+		head -c $(($2 - ${#TASK_PRE} - ${#TASK_POST})) /dev/zero | tr '\0' a
+		printf '%s}\n' "$TASK_POST"
+	} | sha256sum)
+	off=$(tail -n 1 "$1" | head -c 4096 | grep -abo '"payload":' | head -n 1 | cut -d: -f1)
+	[ -n "$off" ] || fail "no payload in the last record of $1"
+	got=$(tail -n 1 "$1" | tail -c +$((off + 11)) | sha256sum)
+	[ "$got" = "$want" ] || fail "the stored payload is not the body of $2 bytes"
 }
 
 stop_lighttpd() {

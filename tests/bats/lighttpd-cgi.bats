@@ -5,35 +5,11 @@
 load helpers
 load http
 
-CONF=$ROOT/lighttpd/lshook-cgi.conf
 LS_TIMEOUT=1	# Label Studio's own webhook timeout
 
 setup() { setup_data; }
 
 teardown() { stop_lighttpd_guarded; }
-
-# start_lighttpd_cgi [VAR=value...]: start_lighttpd (helpers.bash) with
-# lshook-cgi.conf; each VAR=value is added to lighttpd's own environment.
-start_lighttpd_cgi() {
-	local run=$BATS_TEST_TMPDIR/lighttpd
-	mkdir -p "$run"
-	printf '%s\n' "$SECRET" > "$run/secret"
-	for _ in 1 2 3 4 5; do
-		LIGHTTPD_PORT=$(free_port)
-		env "$@" LSHOOKD_WWW="$ROOT/www" LSHOOKD_RUN="$run" \
-		    LSHOOKD_PORT="$LIGHTTPD_PORT" LSHOOKD_DATA="$DATA" \
-		    LSHOOKD_SECRET_FILE="$run/secret" LSHOOKD_AUTH=header,hmac \
-		    lighttpd -D -f "$CONF" 2>"$run/stderr" 3>&- &
-		LIGHTTPD_PID=$!
-		if wait_port "$LIGHTTPD_PORT" "$LIGHTTPD_PID"; then
-			BASE_URL=http://127.0.0.1:$LIGHTTPD_PORT
-			return 0
-		fi
-		kill "$LIGHTTPD_PID" 2>/dev/null || true
-		wait "$LIGHTTPD_PID" 2>/dev/null || true
-	done
-	fail "cannot start lighttpd: $(cat "$run/stderr")"
-}
 
 # stop_lighttpd, with a watchdog that SIGKILLs lighttpd if SIGTERM has not
 # ended it within 30 s.
@@ -150,7 +126,7 @@ leftover_children() {
 @test "lighttpd-cgi: a body over server.max-request-size gets 413 before any program runs" {
 	start_lighttpd_cgi
 	local f=$BATS_TEST_TMPDIR/huge.json log=$BATS_TEST_TMPDIR/lighttpd/error.log
-	truncate -s $((64 * 1024 * 1024 + 1)) "$f"
+	truncate -s $((BODY_LIMIT + 1)) "$f"
 	curl_http /hooks/tasks.fcgi -H 'Content-Type: application/json' \
 	    -H "Authorization: Bearer $SECRET" -H 'Expect:' --data-binary "@$f"
 	[ "$http_status" = 413 ] || fail "got $http_status"

@@ -291,7 +291,7 @@ wait_error_log() { wait_log "$BATS_TEST_TMPDIR/lighttpd/error.log" "$1"; }
 @test "lighttpd: a body over server.max-request-size is refused with 413 before the handler" {
 	start_lighttpd
 	local f=$BATS_TEST_TMPDIR/huge.json
-	truncate -s $((64 * 1024 * 1024 + 1)) "$f"
+	truncate -s $((BODY_LIMIT + 1)) "$f"
 	post_bearer /hooks/tasks.fcgi "$f"
 	[ "$http_status" = 413 ] || fail "got $http_status"
 	wait_error_log 'request-size too long' || fail "no lighttpd 413 in the error log"

@@ -294,7 +294,7 @@ wait_error_log() { wait_log "$NGX/error.log" "$1"; }
 	# and the shipped file listens on loopback only
 	run grep -E '^[[:space:]]*listen ' "$SERVER_BLOCK"
 	[ "${lines[*]}" = "    listen 127.0.0.1:8089;" ] || fail "listen: ${lines[*]}"
-	grep -qE '^[[:space:]]*client_max_body_size 64m;' "$SERVER_BLOCK"
+	grep -qE "^[[:space:]]*client_max_body_size $((BODY_LIMIT >> 20))m;" "$SERVER_BLOCK"
 }
 
 # --- Label Studio traffic ----------------------------------------------------
@@ -377,16 +377,26 @@ wait_error_log() { wait_log "$NGX/error.log" "$1"; }
 @test "nginx: a body over client_max_body_size gets 413 from nginx, nothing stored" {
 	start_stack
 	local f=$BATS_TEST_TMPDIR/huge.json
-	truncate -s $((64 * 1024 * 1024 + 1)) "$f"
+	truncate -s $((BODY_LIMIT + 1)) "$f"
 	# no Expect: 100-continue, as Label Studio (requests) sends none
 	curl_http /hooks/tasks.fcgi -H 'Content-Type: application/json' \
 	    -H "Authorization: Bearer $SECRET" -H 'Expect:' --data-binary "@$f"
 	[ "$http_status" = 413 ] || fail "got $http_status"
-	wait_error_log 'client intended to send too large body: 67108865 bytes' ||
+	wait_error_log "client intended to send too large body: $((BODY_LIMIT + 1)) bytes" ||
 	    fail "error log: $(cat "$NGX/error.log")"
 	run grep -c lshook- "$NGX/error.log"
 	[ "$output" = 0 ] || fail "a handler saw the request"
 	assert_nothing_stored
+}
+
+@test "nginx: a body of exactly client_max_body_size (256 MiB, lshook's limit) is stored whole" {
+	start_stack
+	local f=$BATS_TEST_TMPDIR/limit.json
+	sized_task_body "$BODY_LIMIT" "$f"
+	CURL_TIMEOUT=60 curl_http /hooks/tasks.fcgi -H 'Content-Type: application/json' \
+	    -H "Authorization: Bearer $SECRET" -H 'Expect:' --data-binary "@$f"
+	assert_http 200 .status ok
+	check_sized_record "$DATA/tasks.jsonl" "$BODY_LIMIT"
 }
 
 @test "nginx: a 2 MiB event, over nginx's 1m default, is stored whole" {

@@ -92,7 +92,7 @@ EV='{"action":"TASKS_CREATED","tasks":[{"id":1}],"project":{"id":2}}'
 @test "requests: a huge numeric CONTENT_LENGTH is 413, not 400" {
 	local cl
 	for cl in 99999999999999999999999 18446744073709551616 \
-	    18446744073709551615 67108865; do
+	    18446744073709551615 $((BODY_LIMIT + 1)); do
 		run_cgi tasks "$EV" CONTENT_LENGTH=$cl
 		assert_error 413 "body too large"
 	done
