@@ -150,6 +150,27 @@ project_id of the records: $(jq -c .project_id "$DATA/tasks.jsonl" | paste -sd' 
 	[ "${#lines[@]}" -eq 2 ]
 }
 
+@test "check: bare {action} records: distinct ids now; one legacy sha256 id is no duplicate" {
+	run_cgi tasks '{"action":"TASKS_CREATED"}'
+	assert_http 200
+	run_cgi tasks '{"action":"TASKS_CREATED"}'
+	assert_http 200
+	lshook check -d "$DATA"
+	assert_success
+	# logs written before every id was unique gave both the body's sha256
+	sed -i 's/"id":"\(sha256:[0-9a-f]\{64\}\)\.[0-9a-f]\{16\}"/"id":"\1"/' "$DATA/tasks.jsonl"
+	[ "$(jq -r .id "$DATA/tasks.jsonl" | uniq | wc -l)" -eq 1 ]
+	lshook check -d "$DATA"
+	assert_success
+	# a new-style id repeated is a duplicate, bare body or not
+	rm -rf "$DATA" && mkdir "$DATA"
+	run_cgi tasks '{"action":"TASKS_CREATED"}'
+	sed -n 1p "$DATA/tasks.jsonl" >> "$DATA/tasks.jsonl"
+	lshook check -d "$DATA"
+	[ "$status" -eq 1 ]
+	assert_line --index 0 --regexp '^tasks\.jsonl:2: duplicate id sha256:[0-9a-f]{64}\.[0-9a-f]{16} \(first at line 1\)$'
+}
+
 @test "check: derived records count: a repeated first-seen id is a duplicate" {
 	run_cgi tasks "$(task 1)"
 	assert_http 200
