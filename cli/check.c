@@ -489,7 +489,7 @@ check_line(struct check *ck, const char *name, enum kind kind,
 {
 	char id[1024];
 	struct issues is = { .len = 0 };
-	const struct jnode *payload;
+	const struct jnode *payload, *action;
 	struct jtree t;
 	enum lsh_err e;
 	long idlen = -1, first;
@@ -539,11 +539,16 @@ check_line(struct check *ck, const char *name, enum kind kind,
 	/* Logs written before lshook 0.7 gave every body that is only
 	 * {"action": ...} (send_payload=false) the same sha256 id; such
 	 * records have ids of exactly "sha256:" and 64 digits, while newer
-	 * ones end in a random ".<16 digits>" (every id is unique). */
+	 * ones end in a random ".<16 digits>" (every id is unique).  The
+	 * payload is folded at this depth (no kids): a bare one is its
+	 * action's token and nothing else, as the handler judges it
+	 * (event_has_identity). */
 	payload = kind == K_EVENT || kind == K_IGNORED ?
 	    jtree_get(t.root, "payload") : NULL;
+	action = jtree_get(t.root, "action");
 	if (idlen > 0 && payload != NULL && payload->type == JT_OBJECT &&
-	    payload->nkids == 1 && jtree_get(payload, "action") != NULL &&
+	    action != NULL && payload->toklen == strlen("{\"action\":}") +
+	    action->toklen && strncmp(payload->tok, "{\"action\":", 10) == 0 &&
 	    strncmp(id, "sha256:", 7) == 0 && idlen == 7 + 64)
 		idlen = 0;
 	jtree_free(&t);

@@ -6,6 +6,11 @@ load helpers
 setup() { setup_data; }
 
 EV='{"action":"TASKS_CREATED","tasks":[{"id":1}],"project":{"id":2}}'
+
+# ev N: a TASKS_CREATED of task N.  TASKS_CREATED is deduplicated (the same
+# body again is a retry), so each request a test wants stored is its own task.
+ev() { printf '{"action":"TASKS_CREATED","tasks":[{"id":%s}],"project":{"id":2}}' "$1"; }
+
 REALM='WWW-Authenticate: Basic realm="lshook"'
 
 # GitHub vector GH-1 (reference/signatures.md).
@@ -97,9 +102,9 @@ run_gh1() {
 # --- header mode ------------------------------------------------------
 
 @test "auth: header mode is the default and takes Authorization: Bearer" {
-	run_cgi tasks "$EV" HTTP_AUTHORIZATION="Bearer $SECRET"
+	run_cgi tasks "$(ev 1)" HTTP_AUTHORIZATION="Bearer $SECRET"
 	assert_stored
-	run_cgi tasks "$EV" HTTP_AUTHORIZATION="Bearer $SECRET" LSHOOK_AUTH=header
+	run_cgi tasks "$(ev 2)" HTTP_AUTHORIZATION="Bearer $SECRET" LSHOOK_AUTH=header
 	assert_stored 2
 }
 
@@ -107,8 +112,8 @@ run_gh1() {
 	local n=0 a
 	for a in "Token $SECRET" "bearer $SECRET" "BEARER $SECRET" "token $SECRET" \
 	    "Bearer   $SECRET"; do
-		run_cgi tasks "$EV" HTTP_AUTHORIZATION="$a"
 		n=$((n + 1))
+		run_cgi tasks "$(ev $n)" HTTP_AUTHORIZATION="$a"
 		assert_stored $n
 	done
 }
@@ -116,19 +121,19 @@ run_gh1() {
 @test "auth: Basic with the secret as password and any user name" {
 	local n=0 user
 	for user in label-studio admin "" "x y"; do
-		run_cgi tasks "$EV" HTTP_AUTHORIZATION="Basic $(b64 "$user:$SECRET")"
 		n=$((n + 1))
+		run_cgi tasks "$(ev $n)" HTTP_AUTHORIZATION="Basic $(b64 "$user:$SECRET")"
 		assert_stored $n
 	done
-	run_cgi tasks "$EV" HTTP_AUTHORIZATION="basic $(b64 "u:$SECRET")"
+	run_cgi tasks "$(ev $((n + 1)))" HTTP_AUTHORIZATION="basic $(b64 "u:$SECRET")"
 	assert_stored $((n + 1))
 }
 
 @test "auth: Basic with a secret holding a colon matches the whole user:pass" {
 	local s=alice:s3cret-password-xyz
-	run_cgi tasks "$EV" LSHOOK_SECRET="$s" HTTP_AUTHORIZATION="Basic $(b64 "$s")"
+	run_cgi tasks "$(ev 1)" LSHOOK_SECRET="$s" HTTP_AUTHORIZATION="Basic $(b64 "$s")"
 	assert_stored
-	run_cgi tasks "$EV" LSHOOK_SECRET="$s" HTTP_AUTHORIZATION="Bearer $s"
+	run_cgi tasks "$(ev 2)" LSHOOK_SECRET="$s" HTTP_AUTHORIZATION="Bearer $s"
 	assert_stored 2
 }
 
@@ -152,10 +157,10 @@ run_gh1() {
 }
 
 @test "auth: a custom header set by LSHOOK_AUTH_HEADER carries the secret" {
-	run_cgi tasks "$EV" LSHOOK_AUTH_HEADER=X-Webhook-Token \
+	run_cgi tasks "$(ev 1)" LSHOOK_AUTH_HEADER=X-Webhook-Token \
 	    HTTP_X_WEBHOOK_TOKEN="$SECRET" HTTP_AUTHORIZATION=
 	assert_stored
-	run_cgi tasks "$EV" LSHOOK_AUTH_HEADER=x-webhook-token \
+	run_cgi tasks "$(ev 2)" LSHOOK_AUTH_HEADER=x-webhook-token \
 	    HTTP_X_WEBHOOK_TOKEN="$SECRET" HTTP_AUTHORIZATION=
 	assert_stored 2
 }
@@ -226,19 +231,19 @@ run_gh1() {
 }
 
 @test "auth: with two secrets configured both work and a third does not" {
-	run_cgi tasks "$EV" LSHOOK_SECRET="$SECRET,$SECRET2"
+	run_cgi tasks "$(ev 1)" LSHOOK_SECRET="$SECRET,$SECRET2"
 	assert_stored 1
-	run_cgi tasks "$EV" LSHOOK_SECRET="$SECRET,$SECRET2" \
+	run_cgi tasks "$(ev 2)" LSHOOK_SECRET="$SECRET,$SECRET2" \
 	    HTTP_AUTHORIZATION="Bearer $SECRET2"
 	assert_stored 2
-	run_cgi tasks "$EV" LSHOOK_SECRET=" $SECRET , $SECRET2 " \
+	run_cgi tasks "$(ev 3)" LSHOOK_SECRET=" $SECRET , $SECRET2 " \
 	    HTTP_AUTHORIZATION="Bearer $SECRET2"
 	assert_stored 3
 	rm -rf "$DATA" && mkdir "$DATA"
-	run_cgi tasks "$EV" LSHOOK_SECRET="$SECRET,$SECRET2" \
+	run_cgi tasks "$(ev 4)" LSHOOK_SECRET="$SECRET,$SECRET2" \
 	    HTTP_AUTHORIZATION="Bearer third-secret-0123456789"
 	assert_401 "bad credentials"
-	run_cgi tasks "$EV" LSHOOK_SECRET="$SECRET,$SECRET2" \
+	run_cgi tasks "$(ev 5)" LSHOOK_SECRET="$SECRET,$SECRET2" \
 	    HTTP_AUTHORIZATION="Bearer $SECRET,$SECRET2"
 	assert_401 "bad credentials"
 }
@@ -247,16 +252,16 @@ run_gh1() {
 	local f=$BATS_TEST_TMPDIR/secrets
 	printf '# webhook secrets\n\n%s\n   \n  # old-secret-0123456789abc\n%s  \r\n' \
 	    "$SECRET" "$SECRET2" > "$f"
-	run_cgi tasks "$EV" LSHOOK_SECRET= LSHOOK_SECRET_FILE="$f"
+	run_cgi tasks "$(ev 1)" LSHOOK_SECRET= LSHOOK_SECRET_FILE="$f"
 	assert_stored 1
-	run_cgi tasks "$EV" LSHOOK_SECRET= LSHOOK_SECRET_FILE="$f" \
+	run_cgi tasks "$(ev 2)" LSHOOK_SECRET= LSHOOK_SECRET_FILE="$f" \
 	    HTTP_AUTHORIZATION="Bearer $SECRET2"
 	assert_stored 2
 	rm -rf "$DATA" && mkdir "$DATA"
-	run_cgi tasks "$EV" LSHOOK_SECRET= LSHOOK_SECRET_FILE="$f" \
+	run_cgi tasks "$(ev 3)" LSHOOK_SECRET= LSHOOK_SECRET_FILE="$f" \
 	    HTTP_AUTHORIZATION="Bearer # old-secret-0123456789abc"
 	assert_401 "bad credentials"
-	run_cgi tasks "$EV" LSHOOK_SECRET= LSHOOK_SECRET_FILE="$f" \
+	run_cgi tasks "$(ev 4)" LSHOOK_SECRET= LSHOOK_SECRET_FILE="$f" \
 	    HTTP_AUTHORIZATION="Bearer old-secret-0123456789abc"
 	assert_401 "bad credentials"
 }
@@ -264,9 +269,9 @@ run_gh1() {
 @test "auth: LSHOOK_SECRET and LSHOOK_SECRET_FILE together both count" {
 	local f=$BATS_TEST_TMPDIR/secrets
 	printf '%s\n' "$SECRET2" > "$f"
-	run_cgi tasks "$EV" LSHOOK_SECRET_FILE="$f"
+	run_cgi tasks "$(ev 1)" LSHOOK_SECRET_FILE="$f"
 	assert_stored 1
-	run_cgi tasks "$EV" LSHOOK_SECRET_FILE="$f" HTTP_AUTHORIZATION="Bearer $SECRET2"
+	run_cgi tasks "$(ev 2)" LSHOOK_SECRET_FILE="$f" HTTP_AUTHORIZATION="Bearer $SECRET2"
 	assert_stored 2
 }
 
@@ -320,13 +325,16 @@ run_gh1() {
 }
 
 @test "auth: hmac works with each rotated secret" {
-	run_cgi tasks "$EV" LSHOOK_AUTH=hmac HTTP_AUTHORIZATION= \
+	local body
+	body=$(ev 1)
+	run_cgi tasks "$body" LSHOOK_AUTH=hmac HTTP_AUTHORIZATION= \
 	    LSHOOK_SECRET="$SECRET,$SECRET2" \
-	    HTTP_X_HUB_SIGNATURE_256="sha256=$(gh_sign "$SECRET2" "$EV")"
+	    HTTP_X_HUB_SIGNATURE_256="sha256=$(gh_sign "$SECRET2" "$body")"
 	assert_stored 1
-	run_cgi tasks "$EV" LSHOOK_AUTH=hmac HTTP_AUTHORIZATION= \
+	body=$(ev 2)
+	run_cgi tasks "$body" LSHOOK_AUTH=hmac HTTP_AUTHORIZATION= \
 	    LSHOOK_SECRET="$SECRET,$SECRET2" \
-	    HTTP_X_HUB_SIGNATURE_256="sha256=$(gh_sign "$SECRET" "$EV")"
+	    HTTP_X_HUB_SIGNATURE_256="sha256=$(gh_sign "$SECRET" "$body")"
 	assert_stored 2
 }
 
@@ -501,14 +509,18 @@ run_gh1() {
 # --- several modes ----------------------------------------------------
 
 @test "auth: header,hmac accepts either credential" {
-	run_cgi tasks "$EV" LSHOOK_AUTH=header,hmac
+	local body
+	body=$(ev 1)
+	run_cgi tasks "$body" LSHOOK_AUTH=header,hmac
 	assert_stored 1
-	run_cgi tasks "$EV" LSHOOK_AUTH=header,hmac HTTP_AUTHORIZATION= \
-	    HTTP_X_HUB_SIGNATURE_256="sha256=$(gh_sign "$SECRET" "$EV")"
+	body=$(ev 2)
+	run_cgi tasks "$body" LSHOOK_AUTH=header,hmac HTTP_AUTHORIZATION= \
+	    HTTP_X_HUB_SIGNATURE_256="sha256=$(gh_sign "$SECRET" "$body")"
 	assert_stored 2
-	run_cgi tasks "$EV" LSHOOK_AUTH="hmac, header" \
+	body=$(ev 3)
+	run_cgi tasks "$body" LSHOOK_AUTH="hmac, header" \
 	    HTTP_AUTHORIZATION="Bearer wrong-secret-0123456789" \
-	    HTTP_X_HUB_SIGNATURE_256="sha256=$(gh_sign "$SECRET" "$EV")"
+	    HTTP_X_HUB_SIGNATURE_256="sha256=$(gh_sign "$SECRET" "$body")"
 	assert_stored 3
 }
 
@@ -525,17 +537,20 @@ run_gh1() {
 }
 
 @test "auth: header,hmac,standard accepts each of the three" {
-	local ts=1700000000 id=msg_three
+	local ts=1700000000 id=msg_three body
 	local modes=(LSHOOK_AUTH=header,hmac,standard
 	    LSHOOK_SECRET="$SECRET,$SW_SECRET" LSHOOK_CLOCK=$ts)
-	run_cgi tasks "$EV" "${modes[@]}"
+	body=$(ev 1)
+	run_cgi tasks "$body" "${modes[@]}"
 	assert_stored 1
-	run_cgi tasks "$EV" "${modes[@]}" HTTP_AUTHORIZATION= \
-	    HTTP_X_HUB_SIGNATURE_256="sha256=$(gh_sign "$SW_SECRET" "$EV")"
+	body=$(ev 2)
+	run_cgi tasks "$body" "${modes[@]}" HTTP_AUTHORIZATION= \
+	    HTTP_X_HUB_SIGNATURE_256="sha256=$(gh_sign "$SW_SECRET" "$body")"
 	assert_stored 2
-	run_cgi tasks "$EV" "${modes[@]}" HTTP_AUTHORIZATION= HTTP_WEBHOOK_ID=$id \
+	body=$(ev 3)
+	run_cgi tasks "$body" "${modes[@]}" HTTP_AUTHORIZATION= HTTP_WEBHOOK_ID=$id \
 	    HTTP_WEBHOOK_TIMESTAMP=$ts \
-	    HTTP_WEBHOOK_SIGNATURE="$(sw_sign "$SW_SECRET" $id $ts "$EV")"
+	    HTTP_WEBHOOK_SIGNATURE="$(sw_sign "$SW_SECRET" $id $ts "$body")"
 	assert_stored 3
 }
 

@@ -140,14 +140,35 @@ project_id of the records: $(jq -c .project_id "$DATA/tasks.jsonl" | paste -sd' 
 	id=$(printf '%s' "$http_body" | jq -r .id)
 	run_cgi tasks "$(task 2)"
 	assert_http 200
-	# the same body again with deduplication off: the same id
-	run_cgi tasks "$(task 1)" LSHOOK_DEDUP_WINDOW=0
-	assert_http 200
+	# the handlers give every record an id of its own: a line copied
+	# twice (a restore, a merge of logs) is how an id repeats
+	sed -n 1p "$DATA/tasks.jsonl" >> "$DATA/tasks.jsonl"
 	lshook check -d "$DATA"
 	[ "$status" -eq 1 ] || fail "exit $status: $output"
 	[ "${lines[0]}" = "tasks.jsonl:3: duplicate id $id (first at line 1)" ] ||
 	    fail "output: $output"
 	[ "${#lines[@]}" -eq 2 ]
+}
+
+@test "check: bare {action} records: distinct ids now; one legacy sha256 id is no duplicate" {
+	run_cgi tasks '{"action":"TASKS_CREATED"}'
+	assert_http 200
+	run_cgi tasks '{"action":"TASKS_CREATED"}'
+	assert_http 200
+	lshook check -d "$DATA"
+	assert_success
+	# logs written before every id was unique gave both the body's sha256
+	sed -i 's/"id":"\(sha256:[0-9a-f]\{64\}\)\.[0-9a-f]\{16\}"/"id":"\1"/' "$DATA/tasks.jsonl"
+	[ "$(jq -r .id "$DATA/tasks.jsonl" | uniq | wc -l)" -eq 1 ]
+	lshook check -d "$DATA"
+	assert_success
+	# a new-style id repeated is a duplicate, bare body or not
+	rm -rf "$DATA" && mkdir "$DATA"
+	run_cgi tasks '{"action":"TASKS_CREATED"}'
+	sed -n 1p "$DATA/tasks.jsonl" >> "$DATA/tasks.jsonl"
+	lshook check -d "$DATA"
+	[ "$status" -eq 1 ]
+	assert_line --index 0 --regexp '^tasks\.jsonl:2: duplicate id sha256:[0-9a-f]{64}\.[0-9a-f]{16} \(first at line 1\)$'
 }
 
 @test "check: derived records count: a repeated first-seen id is a duplicate" {
@@ -330,22 +351,24 @@ project_id of the records: $(jq -c .project_id "$DATA/tasks.jsonl" | paste -sd' 
 	local id
 	id=$(printf '%s' "$http_body" | jq -r .id)
 	printf '{"v":1,"torn' >> "$DATA/tasks.jsonl"
-	run_cgi tasks "$(task 1)" LSHOOK_DEDUP_WINDOW=0
+	run_cgi tasks "$(task 2)"
 	assert_http 200
+	# every record's id is unique: a repeated one comes from a copied line
+	sed -n 1p "$DATA/tasks.jsonl" >> "$DATA/tasks.jsonl"
 	lshook check -d "$DATA" --json
 	[ "$status" -eq 1 ]
 	printf '%s' "$output" | jq -e . > /dev/null || fail "not JSON: $output"
-	[ "$(jq -c '[.ok, .problem_count, .records, .logs_checked]' <<<"$output")" = '[false,2,3,2]' ] ||
+	[ "$(jq -c '[.ok, .problem_count, .records, .logs_checked]' <<<"$output")" = '[false,2,4,2]' ] ||
 	    fail "report: $output"
 	[ "$(jq -c '.problems[0] | [.log, .line, .kind, .message]' <<<"$output")" = \
 	    '["tasks.jsonl",2,"torn","torn line (not JSON)"]' ] || fail "report: $output"
 	[ "$(jq -c '.problems[1] | [.log, .line, .kind, .id, .first_line]' <<<"$output")" = \
-	    "[\"tasks.jsonl\",3,\"duplicate\",\"$id\",1]" ] || fail "report: $output"
+	    "[\"tasks.jsonl\",4,\"duplicate\",\"$id\",1]" ] || fail "report: $output"
 	[ "$(jq -c '[.logs[] | [.log, .lines, .records, .problems]]' <<<"$output")" = \
-	    '[["tasks.jsonl",3,2,2],["projects.jsonl",1,1,0]]' ] || fail "report: $output"
+	    '[["tasks.jsonl",4,3,2],["projects.jsonl",1,1,0]]' ] || fail "report: $output"
 	[ "$(jq -r .data_dir <<<"$output")" = "$DATA" ]
 	# clean: ok, exit 0
-	sed -i '2,3d' "$DATA/tasks.jsonl"
+	sed -i '2d;4d' "$DATA/tasks.jsonl"
 	lshook check -d "$DATA" --json
 	[ "$status" -eq 0 ]
 	[ "$(jq -c '[.ok, .problem_count, .problems]' <<<"$output")" = '[true,0,[]]' ] || fail "report: $output"

@@ -10,6 +10,10 @@ setup() {
 
 EV='{"action":"TASKS_CREATED","tasks":[{"id":1}],"project":{"id":2}}'
 
+# ev N: a TASKS_CREATED of task N, for a test that stores several: the same
+# TASKS_CREATED again would be answered duplicate (a retried delivery).
+ev() { printf '{"action":"TASKS_CREATED","tasks":[{"id":%s}],"project":{"id":2}}' "$1"; }
+
 assert_stored() {
 	assert_http 200 .status ok
 	[ "$(log_lines "${2:-tasks.jsonl}")" -eq "${1:-1}" ] ||
@@ -135,7 +139,7 @@ run_conf() {
 	assert_stored 1
 	[ -z "$(ls -A "$other")" ] || fail "the file's data dir was used"
 	# The environment's secret replaces the file's.
-	run_cgi tasks "$EV" LSHOOK_CONFIG="$CONF" LSHOOK_FSYNC=never \
+	run_cgi tasks "$(ev 2)" LSHOOK_CONFIG="$CONF" LSHOOK_FSYNC=never \
 	    LSHOOK_SECRET="$SECRET2" HTTP_AUTHORIZATION="Bearer $SECRET2"
 	assert_stored 2
 	run_cgi tasks "$EV" LSHOOK_CONFIG="$CONF" LSHOOK_FSYNC=never \
@@ -166,7 +170,7 @@ run_conf() {
 @test "config: LSHOOK_FSYNC takes always or never, anything else is 500" {
 	run_cgi tasks "$EV" LSHOOK_FSYNC=never
 	assert_stored 1
-	run_cgi tasks "$EV" LSHOOK_FSYNC=always
+	run_cgi tasks "$(ev 2)" LSHOOK_FSYNC=always
 	assert_stored 2
 	rm -rf "$DATA" && mkdir "$DATA"
 	local v

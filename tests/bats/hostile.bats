@@ -631,12 +631,17 @@ wait_file() {
 	run_cgi tasks "$EV"
 	assert_http 200 .status ok
 	first=$http_body
+	# the same delivery with the proxy variables, into a data directory of
+	# its own (into the first one it would be a duplicate, not stored)
+	local plain=$DATA
+	DATA=$BATS_TEST_TMPDIR/proxied
+	mkdir "$DATA"
 	run_cgi tasks "$EV" "${proxy[@]}" LSHOOK_ON_TASKS="$rec"
 	assert_http 200 .status ok
 	[ "$http_body" = "$first" ] || fail "answer changed: $http_body vs $first"
 	[ -z "$stderr" ] || fail "stderr: $stderr"
-	[ "$(log_lines tasks.jsonl)" -eq 2 ]
-	run bash -c "sed 's/\"received_at\":\"[^\"]*\"//' '$DATA/tasks.jsonl' | uniq | wc -l"
+	[ "$(log_lines tasks.jsonl)" -eq 1 ]
+	run bash -c "sed 's/\"received_at\":\"[^\"]*\"//' '$plain/tasks.jsonl' '$DATA/tasks.jsonl' | uniq | wc -l"
 	assert_output 1	# the two records differ only in received_at
 
 	# the command's environment is lshook's own, no proxy in it
@@ -647,6 +652,7 @@ wait_file() {
 	# (valgrind cannot run an ASan build: that check is for plain builds)
 	sanitized_build && return 0
 	printf '%s' "$EV" > "$BATS_TEST_TMPDIR/ev"
+	# dedup off: the same body again is stored, so the append is traced
 	env -i PATH="$PATH" REQUEST_METHOD=POST CONTENT_TYPE=application/json \
 	    CONTENT_LENGTH=${#EV} LSHOOK_DATA_DIR="$DATA" LSHOOK_SECRET="$SECRET" \
 	    LSHOOK_DEDUP_WINDOW=0 HTTP_AUTHORIZATION="Bearer $SECRET" "${proxy[@]}" \
@@ -657,7 +663,7 @@ wait_file() {
 	run grep -E 'sys_(socket|socketpair|connect|sendto|sendmsg|sendmmsg|bind|listen)\b' \
 	    "$BATS_TEST_TMPDIR/syscalls"
 	[ -z "$output" ] || fail "network system calls: $output"
-	[ "$(log_lines tasks.jsonl)" -eq 3 ]
+	[ "$(log_lines tasks.jsonl)" -eq 2 ]
 }
 
 @test "hardening: fds 0-2 closed by the caller never become a log: the data directory holds only records" {
