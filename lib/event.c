@@ -16,7 +16,11 @@
 #include "event.h"
 #include "sha256.h"
 
-/* A webhook-id goes into the log verbatim: printable ASCII, no quotes. */
+/*
+ * A webhook-id goes into the log verbatim: printable ASCII, no quotes.
+ * '@' is lshook's own (<id>@<endpoint> in ignored.jsonl, which must not
+ * meet a sender's id); Standard Webhooks ids never hold it.
+ */
 static int
 valid_webhook_id(const char *id)
 {
@@ -25,7 +29,8 @@ valid_webhook_id(const char *id)
 	if (n == 0 || n > LSH_MAX_WEBHOOK_ID)
 		return 0;
 	for (i = 0; i < n; i++)
-		if (id[i] < 0x21 || id[i] > 0x7e || id[i] == '"' || id[i] == '\\')
+		if (id[i] < 0x21 || id[i] > 0x7e || id[i] == '"' || id[i] == '\\' ||
+		    id[i] == '@')
 			return 0;
 	return 1;
 }
