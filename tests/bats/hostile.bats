@@ -108,11 +108,17 @@ assert_stored_exactly() {
 
 @test "hostile: PATCH, OPTIONS, TRACE, HEAD, lower-case post and 'POST ' are 405" {
 	local m
-	for m in PATCH OPTIONS TRACE HEAD CONNECT post "POST " " POST" "POST,GET"; do
+	for m in PATCH OPTIONS TRACE CONNECT post "POST " " POST" "POST,GET"; do
 		run_cgi tasks "$EV" REQUEST_METHOD="$m"
 		assert_error 405 "method not allowed"
 		assert_header "Allow: POST"
 	done
+	# the answer to HEAD has the same headers and no body
+	run_cgi_raw "$BATS_TEST_TMPDIR/raw" tasks "$EV" REQUEST_METHOD=HEAD
+	assert_http 405
+	assert_diag 405 "method not allowed"
+	assert_nothing_stored
+	assert_raw_answer "$BATS_TEST_TMPDIR/raw" "405 Method Not Allowed" "Allow: POST"
 }
 
 @test "hostile: a content type other than application/json is 415" {
