@@ -259,16 +259,23 @@ wait_port() {
 	return 1
 }
 
-# Stop the FastCGI handler by PID; it must exit 0 on SIGTERM.
+# Stop the FastCGI handler by PID; it must exit 0 on SIGTERM.  Each check
+# returns at once: callers run this as `stop_fcgi || rc=$?`, where set -e
+# does not stop at a failed line.
 stop_fcgi() {
 	[ -n "${FCGI_PID:-}" ] || return 0
 	kill -TERM "$FCGI_PID" 2>/dev/null
 	local rc=0
 	wait "$FCGI_PID" || rc=$?
 	FCGI_PID=
-	[ "$rc" -eq 0 ] || fail "FastCGI handler exited with $rc: $(cat "$BATS_TEST_TMPDIR/fcgi.err")"
-	! grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$BATS_TEST_TMPDIR/fcgi.err" ||
-	    fail "sanitizer report: $(cat "$BATS_TEST_TMPDIR/fcgi.err")"
+	if [ "$rc" -ne 0 ]; then
+		fail "FastCGI handler exited with $rc: $(cat "$BATS_TEST_TMPDIR/fcgi.err")"
+		return 1
+	fi
+	if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$BATS_TEST_TMPDIR/fcgi.err"; then
+		fail "sanitizer report: $(cat "$BATS_TEST_TMPDIR/fcgi.err")"
+		return 1
+	fi
 }
 
 # fcgi_request BODY [VAR=value...]: one request over FastCGI with cgi-fcgi.
