@@ -185,7 +185,7 @@ run_conf() {
 # a log (writev, traced for that only), so no sync is no broken trace.
 run_cgi_traced() {
 	local trace=$BATS_TEST_TMPDIR/trace
-	local CGI_WRAPPER=(strace -f -qq -y -o "$trace"
+	local CGI_WRAPPER=(strace -f -qq -y -e signal=none -o "$trace"
 	    -e trace=fsync,fdatasync,syncfs,sync,sync_file_range,msync,writev)
 	run_cgi "$@"
 	# the trace saw the handler write its log (writev is traced for that)
