@@ -135,6 +135,15 @@ send_out(struct request *r, const char *p, size_t n)
 	}
 }
 
+/* Whether the request is a HEAD: its answer carries no body. */
+static int
+is_head(const struct request *r)
+{
+	const char *m = req_param(r, "REQUEST_METHOD");
+
+	return m != NULL && strcmp(m, "HEAD") == 0;
+}
+
 void
 req_respond(struct request *r, int status, const char *headers,
     const char *json)
@@ -144,9 +153,13 @@ req_respond(struct request *r, int status, const char *headers,
 	if (r->responded)
 		return;
 	r->responded = 1;
+	/* No Content-Length: the server counts the body GET gets, and an
+	 * answer to HEAD has the same headers and no body (RFC 9110 9.3.2). */
 	buf_printf(&b, "Status: %d %s\r\nContent-Type: application/json\r\n"
-	    "Cache-Control: no-store\r\n%s\r\n%s\n", status,
-	    lsh_status_reason(status), headers ? headers : "", json);
+	    "Cache-Control: no-store\r\n%s\r\n", status,
+	    lsh_status_reason(status), headers ? headers : "");
+	if (!is_head(r))
+		buf_printf(&b, "%s\n", json);
 	if (!b.failed)
 		send_out(r, b.p, b.len);
 	buf_free(&b);

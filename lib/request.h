@@ -30,8 +30,9 @@ enum lsh_err req_read_body(struct request *, size_t max);
 
 /*
  * Send the whole answer: status line, JSON content type, extra header
- * lines (each ending in "\r\n", or NULL) and the JSON body plus "\n".
- * Only the first call per request sends anything.
+ * lines (each ending in "\r\n", or NULL) and the JSON body plus "\n";
+ * to a HEAD request the same headers and no body.  Only the first call
+ * per request sends anything.
  */
 void req_respond(struct request *, int status, const char *headers,
     const char *json);

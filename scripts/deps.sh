@@ -7,7 +7,7 @@ set -u
 PACKAGES="gcc make pkg-config libfcgi-dev libcjson-dev libsodium-dev libexpat1-dev
 lighttpd apache2 libapache2-mod-fcgid nginx-light python3-requests
 libfcgi-bin spawn-fcgi bats bats-assert bats-support bats-file
-valgrind curl jq openssl ca-certificates mandoc chromium"
+valgrind strace curl jq openssl ca-certificates mandoc chromium"
 # deps.sh fuzz: what `make fuzz` needs besides (libFuzzer comes with clang)
 [ "${1:-}" = fuzz ] && PACKAGES="$PACKAGES clang libclang-rt-14-dev"
 

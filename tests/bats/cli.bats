@@ -182,7 +182,7 @@ print(s.replace("1500.0", "1.50e3"), end="")' "$BATS_TEST_TMPDIR/p.json")
 	grep -qx 'Content-Type: application/json' "$BATS_TEST_TMPDIR/headers"
 	grep -qx 'User-Agent: lshook-send' "$BATS_TEST_TMPDIR/headers"
 	grep -qx 'X-Extra: yes' "$BATS_TEST_TMPDIR/headers"
-	! grep -qi '^Authorization' "$BATS_TEST_TMPDIR/headers"
+	run ! grep -qi '^Authorization' "$BATS_TEST_TMPDIR/headers"
 }
 
 @test "send: every docs fixture to its handler; the records hold the fixtures" {

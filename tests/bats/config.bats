@@ -180,6 +180,70 @@ run_conf() {
 	done
 }
 
+# run_cgi_traced HANDLER BODY [VAR=value...]: run_cgi under strace, keeping
+# the handler's calls that sync (fsync, fdatasync, syncfs, sync,
+# sync_file_range, msync) in $BATS_TEST_TMPDIR/syncs, one a line as
+# "call(<path>)": the path relative to $DATA, "." for $DATA itself.  The
+# work after the answer (derived records) is traced too: strace waits for
+# the handler to exit.  Fails unless the trace shows the handler writing
+# a log (writev, traced for that only), so no sync is no broken trace.
+run_cgi_traced() {
+	local trace=$BATS_TEST_TMPDIR/trace
+	local CGI_WRAPPER=(strace -f -qq -y -e signal=none -o "$trace"
+	    -e trace=fsync,fdatasync,syncfs,sync,sync_file_range,msync,writev)
+	run_cgi "$@"
+	# the trace saw the handler write its log (writev is traced for that)
+	grep -q "writev([0-9]*<$DATA/[a-z]*\.jsonl>" "$trace" ||
+	    fail "no write of a log traced: $(cat "$trace")"
+	grep -v '^[0-9]* *writev(' "$trace" | sed -e 's/^[0-9]* *//' \
+	    -e 's/ *= .*$//' -e 's/([0-9]*</(</' -e "s|<$DATA>|<.>|" \
+	    -e "s|<$DATA/|<|" | sort > "$BATS_TEST_TMPDIR/syncs"
+}
+
+# assert_syncs [CALL...]: the traced run made exactly these sync calls, or
+# none at all when $NO_SYNC is 1.
+assert_syncs() {
+	local want=
+	[ "${NO_SYNC:-0}" = 1 ] || want=$(printf '%s\n' "$@" | sort)
+	[ "$(cat "$BATS_TEST_TMPDIR/syncs")" = "$want" ] ||
+	    fail "sync calls: $(cat "$BATS_TEST_TMPDIR/syncs"), want: $want"
+}
+
+# A recorded event with no project: no derived record follows it.
+NOPROJ='{"action":"TASKS_DELETED","tasks":[{"id":1}]}'
+NOPROJ2='{"action":"TASKS_DELETED","tasks":[{"id":2}]}'
+
+# check_syncs VALUE: three recorded events under LSHOOK_FSYNC=VALUE (empty:
+# unset), each with the syncs LSHOOK_FSYNC=always makes (none with NO_SYNC=1).
+check_syncs() {
+	sanitized_build && skip "LeakSanitizer does not run under strace"
+	strace -qq -o /dev/null true || fail "strace cannot trace here"
+	run_cgi_traced tasks "$NOPROJ" LSHOOK_FSYNC="$1"
+	assert_stored 1
+	# the new log's directory entry, then the record
+	assert_syncs 'fsync(<.>)' 'fsync(<tasks.jsonl>)'
+	run_cgi_traced tasks "$NOPROJ2" LSHOOK_FSYNC="$1"
+	assert_stored 2
+	assert_syncs 'fsync(<tasks.jsonl>)'
+	# project 2 seen first: PROJECT_FIRST_SEEN goes to a new projects.jsonl
+	run_cgi_traced tasks "$EV" LSHOOK_FSYNC="$1"
+	assert_stored 3
+	[ "$(jq -r .action "$DATA/projects.jsonl")" = PROJECT_FIRST_SEEN ]
+	assert_syncs 'fsync(<tasks.jsonl>)' 'fsync(<.>)' 'fsync(<projects.jsonl>)'
+}
+
+@test "config: LSHOOK_FSYNC=always syncs each record's log, and the directory of a new log" {
+	check_syncs always
+}
+
+@test "config: LSHOOK_FSYNC=never syncs nothing" {
+	NO_SYNC=1 check_syncs never
+}
+
+@test "config: LSHOOK_FSYNC unset syncs as always does (the default)" {
+	check_syncs ""
+}
+
 @test "config: a relative or missing LSHOOK_DATA_DIR is 500" {
 	cd "$BATS_TEST_TMPDIR"
 	run_cgi tasks "$EV" LSHOOK_DATA_DIR=data

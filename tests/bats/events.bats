@@ -378,7 +378,7 @@ check_fixture() {
 	assert_http 200 .status ok
 	run jq -c '[.action, .project_id, .task_ids, .annotation_ids]' "$DATA/annotations.jsonl"
 	assert_output '["ANNOTATIONS_CREATED",6,[11,12],[101,102,103]]'
-	! grep -qF bulk-token-77aa66bb "$DATA/annotations.jsonl"
+	run ! grep -qF bulk-token-77aa66bb "$DATA/annotations.jsonl"
 }
 
 @test "events: bulk annotations without a task list take annotation[].task" {
@@ -400,7 +400,7 @@ check_fixture() {
 	    (.task_ids == [range(5001; 6001)]), .project_id, (.payload.tasks | length)]' \
 	    "$DATA/tasks.jsonl"
 	assert_output '[1000,5001,6000,true,9,1000]'
-	! grep -qF bulk-project-token-1 "$DATA/tasks.jsonl"
+	run ! grep -qF bulk-project-token-1 "$DATA/tasks.jsonl"
 }
 
 @test "events: a bare numeric project is the project id" {

@@ -156,6 +156,22 @@ assert_next_request_clean() {
 	[ "$(log_lines training.jsonl)" -eq 1 ]
 }
 
+@test "fastcgi: HEAD is answered with the headers of GET and no body, and the process serves on" {
+	local raw=$BATS_TEST_TMPDIR/raw
+	start_fcgi training
+	env -i REQUEST_METHOD=HEAD SCRIPT_FILENAME=/hooks/training.fcgi PATH_INFO=/health \
+	    REMOTE_ADDR=127.0.0.1 cgi-fcgi -bind -connect "127.0.0.1:$FCGI_PORT" \
+	    < /dev/null > "$raw" || fail "cgi-fcgi failed"
+	assert_raw_answer "$raw" "200 OK"
+	env -i REQUEST_METHOD=HEAD SCRIPT_FILENAME=/hooks/training.fcgi PATH_INFO=/webhook \
+	    REMOTE_ADDR=127.0.0.1 cgi-fcgi -bind -connect "127.0.0.1:$FCGI_PORT" \
+	    < /dev/null > "$raw" || fail "cgi-fcgi failed"
+	assert_raw_answer "$raw" "405 Method Not Allowed" "Allow: GET, POST"
+	fcgi_request "" REQUEST_METHOD=GET CONTENT_TYPE= CONTENT_LENGTH= \
+	    SCRIPT_FILENAME=/hooks/training.fcgi PATH_INFO=/health
+	assert_http 200 .status UP
+}
+
 @test "fastcgi: a LSHOOK_DATA_DIR request param redirects that request only" {
 	local other=$BATS_TEST_TMPDIR/other
 	mkdir -p "$other"
@@ -391,7 +407,7 @@ assert_next_request_clean() {
 	fcgi_request "$(task_body 1)"
 	assert_http 200
 	stop_fcgi_guarded	# fails unless the exit status is 0
-	! kill -0 "$pid" 2>/dev/null
+	run ! kill -0 "$pid"
 	[ "$(log_lines tasks.jsonl)" -eq 1 ]
 	assert_wellformed_log "$DATA/tasks.jsonl"
 }

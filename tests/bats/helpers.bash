@@ -90,6 +90,34 @@ run_cgi_file() {
 	assert_clean_run
 }
 
+# run_cgi_raw RAWFILE HANDLER BODY [VAR=value...]: run_cgi that also keeps
+# the handler's stdout byte for byte in RAWFILE (run drops final newlines).
+run_cgi_raw() {
+	local raw=$1
+	shift
+	local CGI_WRAPPER=(bash -c 'raw=$1; shift; "$@" > "$raw"; rc=$?; cat "$raw"; exit $rc'
+	    raw "$raw")
+	run_cgi "$@"
+}
+
+# assert_raw_answer RAWFILE STATUS-LINE [HEADER...]: RAWFILE holds exactly
+# that CGI answer: the status, JSON content type, no-store, the headers
+# given, the empty line, and no body (the answer to a HEAD).
+assert_raw_answer() {
+	local raw=$1 want=$BATS_TEST_TMPDIR/want-answer h
+	shift
+	{
+		printf 'Status: %s\r\nContent-Type: application/json\r\n' "$1"
+		printf 'Cache-Control: no-store\r\n'
+		shift
+		for h in "$@"; do
+			printf '%s\r\n' "$h"
+		done
+		printf '\r\n'
+	} > "$want"
+	cmp -s "$raw" "$want" || fail "answer is not the headers alone: $(od -c "$raw" | head -20)"
+}
+
 # Whether the handlers were built with the sanitizers (make check
 # SANITIZE=1): address-space limits and valgrind do not work with them.
 sanitized_build() {
@@ -134,9 +162,12 @@ assert_error() {
 }
 
 # Split $output (a CGI response) into $http_status, $http_headers, $http_body.
+# run drops final newlines: an answer without a body ends in "\r\n\r" there.
 parse_response() {
-	http_headers=${output%%$'\r\n\r\n'*}
-	http_body=${output#*$'\r\n\r\n'}
+	local out=$output
+	[[ $out != *$'\r\n\r' ]] || out+=$'\n'
+	http_headers=${out%%$'\r\n\r\n'*}
+	http_body=${out#*$'\r\n\r\n'}
 	http_status=$(printf '%s\n' "$http_headers" | sed -n 's/^Status: \([0-9]*\).*/\1/p' | head -1)
 }
 
@@ -232,16 +263,23 @@ wait_port() {
 	return 1
 }
 
-# Stop the FastCGI handler by PID; it must exit 0 on SIGTERM.
+# Stop the FastCGI handler by PID; it must exit 0 on SIGTERM.  Each check
+# returns at once: callers run this as `stop_fcgi || rc=$?`, where set -e
+# does not stop at a failed line.
 stop_fcgi() {
 	[ -n "${FCGI_PID:-}" ] || return 0
 	kill -TERM "$FCGI_PID" 2>/dev/null
 	local rc=0
 	wait "$FCGI_PID" || rc=$?
 	FCGI_PID=
-	[ "$rc" -eq 0 ] || fail "FastCGI handler exited with $rc: $(cat "$BATS_TEST_TMPDIR/fcgi.err")"
-	! grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$BATS_TEST_TMPDIR/fcgi.err" ||
-	    fail "sanitizer report: $(cat "$BATS_TEST_TMPDIR/fcgi.err")"
+	if [ "$rc" -ne 0 ]; then
+		fail "FastCGI handler exited with $rc: $(cat "$BATS_TEST_TMPDIR/fcgi.err")"
+		return 1
+	fi
+	if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$BATS_TEST_TMPDIR/fcgi.err"; then
+		fail "sanitizer report: $(cat "$BATS_TEST_TMPDIR/fcgi.err")"
+		return 1
+	fi
 }
 
 # fcgi_request BODY [VAR=value...]: one request over FastCGI with cgi-fcgi.

@@ -108,11 +108,17 @@ assert_stored_exactly() {
 
 @test "hostile: PATCH, OPTIONS, TRACE, HEAD, lower-case post and 'POST ' are 405" {
 	local m
-	for m in PATCH OPTIONS TRACE HEAD CONNECT post "POST " " POST" "POST,GET"; do
+	for m in PATCH OPTIONS TRACE CONNECT post "POST " " POST" "POST,GET"; do
 		run_cgi tasks "$EV" REQUEST_METHOD="$m"
 		assert_error 405 "method not allowed"
 		assert_header "Allow: POST"
 	done
+	# the answer to HEAD has the same headers and no body
+	run_cgi_raw "$BATS_TEST_TMPDIR/raw" tasks "$EV" REQUEST_METHOD=HEAD
+	assert_http 405
+	assert_diag 405 "method not allowed"
+	assert_nothing_stored
+	assert_raw_answer "$BATS_TEST_TMPDIR/raw" "405 Method Not Allowed" "Allow: POST"
 }
 
 @test "hostile: a content type other than application/json is 415" {
@@ -751,7 +757,8 @@ wait_file() {
 	    training.jsonl ontology.jsonl commands.jsonl state/seen.db ontology/41.json; do
 		[ -f "$DATA/$want" ] || fail "$want was not created: $(cd "$DATA" && find .)"
 	done
-	[ -d "$DATA/state" ] && [ -d "$DATA/ontology" ]
+	assert_dir_exists "$DATA/state"
+	assert_dir_exists "$DATA/ontology"
 	run find "$DATA" -mindepth 1 -type f ! -perm 0640 -printf '%m %P\n'
 	[ -z "$output" ] || fail "files not 0640: $output"
 	run find "$DATA" -mindepth 1 -type d ! -perm 0750 -printf '%m %P\n'
@@ -790,13 +797,16 @@ wait_file() {
 	    ! -name body ! -name 'separate-stderr-*' ! -path "$BATS_TEST_TMPDIR/d1" \
 	    ! -path "$BATS_TEST_TMPDIR/d1/d2" -print
 	[ -z "$output" ] || fail "created outside the data directory: $output"
-	[ ! -e "$BATS_TEST_TMPDIR/abs-x" ] && [ ! -e "$BATS_TEST_TMPDIR/x" ] &&
-	    [ ! -e "$BATS_TEST_TMPDIR/d1/x" ] && [ ! -e "$BATS_TEST_TMPDIR/d1/d2/x" ]
+	assert_not_exists "$BATS_TEST_TMPDIR/abs-x"
+	assert_not_exists "$BATS_TEST_TMPDIR/x"
+	assert_not_exists "$BATS_TEST_TMPDIR/d1/x"
+	assert_not_exists "$BATS_TEST_TMPDIR/d1/d2/x"
 	# inside it, only lshook's own names; the only project number is 7
 	run bash -c "cd '$DATA' && find . -mindepth 1 -printf '%P\n' | grep -vxE \
 	    '(tasks|annotations|projects|training|ignored|ontology|commands)\.jsonl|state|state/[a-z]+\.db|state/\.[a-z]+\.lock|state/projects|state/projects/7|state/train-7|state/command-slot-[0-9]+|ontology|ontology/\.lock|ontology/7\.json'"
 	[ -z "$output" ] || fail "unexpected names in the data directory: $output"
-	[ -e "$DATA/state/projects/7" ] && [ -e "$DATA/ontology/7.json" ]
+	assert_exists "$DATA/state/projects/7"
+	assert_exists "$DATA/ontology/7.json"
 }
 
 @test "hardening: secrets never reach answers, diagnostics or the data directory" {

@@ -121,7 +121,8 @@ changes() {
 	assert_http 202
 	run_cgi_file annotations "$ONTO/PROJECT_UPDATED.json"
 	assert_http 202
-	[ ! -e "$DATA/ontology" ] && [ ! -e "$DATA/ontology.jsonl" ]
+	assert_not_exists "$DATA/ontology"
+	assert_not_exists "$DATA/ontology.jsonl"
 }
 
 @test "ontology: concurrent handlers never lose or repeat a change" {

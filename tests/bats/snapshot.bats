@@ -201,7 +201,7 @@ for line in sys.stdin:
     print(json.dumps(rev(r)))
 ' < "$LIFECYCLE/$f.jsonl" > "$DATA/$f.jsonl"
 	done
-	! cmp -s "$LIFECYCLE/tasks.jsonl" "$DATA/tasks.jsonl"
+	run ! cmp -s "$LIFECYCLE/tasks.jsonl" "$DATA/tasks.jsonl"
 	grep -q '^{"payload": {' "$DATA/tasks.jsonl"
 	lshook snapshot -d "$DATA"
 	assert_success

@@ -74,9 +74,16 @@ post_fixtures() {
 	assert_http 200
 }
 
-@test "status: HEAD is answered, POST is 405 with Allow: GET, HEAD" {
-	status_get REQUEST_METHOD=HEAD
+@test "status: HEAD is answered without a body, POST is 405 with Allow: GET, HEAD" {
+	local raw=$BATS_TEST_TMPDIR/raw
+	run_cgi_raw "$raw" status "" REQUEST_METHOD=HEAD CONTENT_TYPE= CONTENT_LENGTH=
 	assert_http 200
+	[ -z "$http_body" ] || fail "body of a HEAD answer: $http_body"
+	assert_raw_answer "$raw" "200 OK"
+	run_cgi_raw "$raw" status "" REQUEST_METHOD=HEAD CONTENT_TYPE= CONTENT_LENGTH= \
+	    HTTP_AUTHORIZATION=
+	assert_http 401
+	assert_raw_answer "$raw" "401 Unauthorized" 'WWW-Authenticate: Basic realm="lshook"'
 	run_cgi status '{"action":"TASKS_CREATED"}'
 	assert_error 405 "method not allowed"
 	assert_header "Allow: GET, HEAD"
@@ -199,6 +206,16 @@ post_fixtures() {
 	[ "$(printf '%s' "$output" | jq -r .families.tasks.count)" = 1 ] || fail "$output"
 	run curl -s -o /dev/null -w '%{http_code}' "$BASE_URL/hooks/status.fcgi"
 	[ "$output" = 401 ]
+	# HEAD: the status and headers of GET, no body
+	run curl -s -X HEAD --max-time 10 -D "$BATS_TEST_TMPDIR/head" -o "$BATS_TEST_TMPDIR/body" \
+	    -w '%{http_code} %{content_type}' -H "Authorization: Bearer $SECRET" \
+	    "$BASE_URL/hooks/status.fcgi"
+	assert_success
+	assert_output "200 application/json"
+	[ ! -s "$BATS_TEST_TMPDIR/body" ] || fail "body of HEAD: $(cat "$BATS_TEST_TMPDIR/body")"
+	run curl -s -I --max-time 10 "$BASE_URL/hooks/status.fcgi"
+	assert_success
+	assert_line --partial 'HTTP/1.1 401'
 	run curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
 	    --data '{}' -H "Authorization: Bearer $SECRET" "$BASE_URL/hooks/status.fcgi"
 	[ "$output" = 405 ]

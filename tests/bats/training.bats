@@ -41,9 +41,20 @@ get() {
 	assert_nothing_stored
 }
 
-@test "training: HEAD /health is answered like GET" {
-	get /health REQUEST_METHOD=HEAD
+@test "training: HEAD /health is answered like GET, without the body" {
+	local raw=$BATS_TEST_TMPDIR/raw
+	get /health
+	assert_body 200 "$UP"
+	run_cgi_raw "$raw" training "" REQUEST_METHOD=HEAD PATH_INFO=/health \
+	    CONTENT_LENGTH= CONTENT_TYPE= HTTP_AUTHORIZATION=
 	assert_http 200
+	[ -z "$http_body" ] || fail "body of a HEAD answer: $http_body"
+	assert_raw_answer "$raw" "200 OK"
+	# an error answered to HEAD has no body either
+	run_cgi_raw "$raw" training "" REQUEST_METHOD=HEAD PATH_INFO=/nowhere \
+	    CONTENT_LENGTH= CONTENT_TYPE= HTTP_AUTHORIZATION=
+	assert_http 404
+	assert_raw_answer "$raw" "404 Not Found"
 }
 
 @test "training: POST /health is 405 with Allow: GET, POST" {
@@ -111,7 +122,7 @@ get() {
 	run jq -c '[.action, .family, .project_id, .endpoint, .reason, .payload.project.token]' \
 	    "$DATA/training.jsonl"
 	assert_output '["START_TRAINING","training",3,null,null,"[redacted]"]'
-	! grep -qF train-token-55cc44dd "$DATA/training.jsonl"
+	run ! grep -qF train-token-55cc44dd "$DATA/training.jsonl"
 	[ "$(jq -r .id "$DATA/training.jsonl")" = "$(printf '%s' "$http_body" | jq -r .id)" ]
 }
 

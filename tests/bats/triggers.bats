@@ -369,7 +369,8 @@ wait_bg() {
 	# no marker, no counter, nor any file named after one of those ids
 	run find "$DATA" -path '*/projects/*' -o -name 'train-*' -o -name x -o -name '*12*'
 	assert_output ""
-	[ ! -e "$DATA/../x" ] && [ ! -e "$DATA/../../x" ]
+	assert_not_exists "$DATA/../x"
+	assert_not_exists "$DATA/../../x"
 }
 
 # --- after the answer ----------------------------------------------------------------
