@@ -32,6 +32,35 @@ extern char **environ;
 #define LSH_DRAIN_MS	10000	/* longest wait for an unread CGI body */
 
 static sigset_t stop_signals;	/* SIGTERM and SIGUSR1: libfcgi's "stop" */
+static volatile sig_atomic_t stop_requested;
+
+/*
+ * Ours, installed first thing, so a SIGTERM during start-up (a server
+ * stopping a process it just spawned) ends the loop cleanly instead of
+ * killing the process; FCGX_Init keeps a handler it finds installed.
+ * FCGX_ShutdownPending sets libfcgi's own flag, which its accept loop
+ * checks when the signal interrupts accept().
+ */
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+	FCGX_ShutdownPending();
+}
+
+static void
+install_stop_handler(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;	/* no SA_RESTART: accept() returns EINTR */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+}
 
 void
 lsh_fail(struct lsh_ctx *c, enum lsh_err e, const char *detail)
@@ -441,7 +470,7 @@ run_fastcgi(struct lsh_ctx *c, lsh_serve_fn *serve, struct config *base,
 
 	FCGX_Init();
 	FCGX_InitRequest(&fr, 0, 0);
-	while (FCGX_Accept_r(&fr) >= 0) {
+	while (!stop_requested && FCGX_Accept_r(&fr) >= 0) {
 		c->req.fcgx = &fr;
 		c->req.envp = fr.envp;
 		c->req.responded = 0;
@@ -458,6 +487,7 @@ lsh_main(const char *prog, enum lsh_family family, lsh_serve_fn *serve)
 	struct store store;
 	char **env;
 
+	install_stop_handler();
 	umask(027);
 	guard_std_fds();
 	sigemptyset(&stop_signals);

@@ -411,7 +411,7 @@ check_training() {
 	assert_http 200 .model_version "$version"
 	ls_post "$t/predict" "$LSDOCS/TASKS_CREATED.json" --basic "labelstudio:$SECRET"
 	assert_http 200
-	[ "$http_body" = '{"results":[]}' ]
+	[ "$http_body" = '{"results":[[],[],[]]}' ]
 
 	ls_post "$t/webhook" "$f" --basic "labelstudio:$SECRET"
 	assert_http 200 .status ok

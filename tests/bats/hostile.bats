@@ -803,7 +803,7 @@ wait_file() {
 	assert_not_exists "$BATS_TEST_TMPDIR/d1/d2/x"
 	# inside it, only lshook's own names; the only project number is 7
 	run bash -c "cd '$DATA' && find . -mindepth 1 -printf '%P\n' | grep -vxE \
-	    '(tasks|annotations|projects|training|ignored|ontology|commands)\.jsonl|state|state/[a-z]+\.db|state/\.[a-z]+\.lock|state/projects|state/projects/7|state/train-7|state/command-slot-[0-9]+|ontology|ontology/\.lock|ontology/7\.json'"
+	    '(tasks|annotations|projects|training|ignored|ontology|commands)\.jsonl|state|state/[a-z]+\.db|state/annotations\.idx|state/\.[a-z]+\.lock|state/projects|state/projects/7|state/train-7|state/command-slot-[0-9]+|ontology|ontology/\.lock|ontology/7\.json'"
 	[ -z "$output" ] || fail "unexpected names in the data directory: $output"
 	assert_exists "$DATA/state/projects/7"
 	assert_exists "$DATA/ontology/7.json"
