@@ -229,6 +229,20 @@ free_port() {
 	echo "$port"
 }
 
+# wait_handler PID: wait (up to 10 s) until the process catches SIGTERM,
+# that is, runs the handler's main (spawn-fcgi listens on the port before
+# it execs env and the handler: a signal sent earlier meets them instead).
+wait_handler() {
+	local i mask
+	for i in $(seq 100); do
+		mask=$(awk '/^SigCgt:/ { print $2 }' "/proc/$1/status" 2>/dev/null) ||
+		    return 1
+		[ -n "$mask" ] && (( (16#$mask >> 14) & 1 )) && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # start_fcgi HANDLER [VAR=value...]: run a handler as FastCGI with
 # spawn-fcgi on 127.0.0.1; sets $FCGI_PORT and $FCGI_PID.
 start_fcgi() {
@@ -242,7 +256,8 @@ start_fcgi() {
 		    "${VALGRIND_CMD[@]}" "$HOOKS/$handler.fcgi" \
 		    2>"$BATS_TEST_TMPDIR/fcgi.err" &
 		FCGI_PID=$!
-		wait_port "$FCGI_PORT" "$FCGI_PID" && return 0
+		wait_port "$FCGI_PORT" "$FCGI_PID" && wait_handler "$FCGI_PID" &&
+		    return 0
 		kill "$FCGI_PID" 2>/dev/null || true
 		wait "$FCGI_PID" 2>/dev/null || true
 	done
