@@ -88,20 +88,45 @@ $(CLI_BIN): $(CLI_OBJ) $(LIB_A)
 # archive in Debian) beside them, found through an $$ORIGIN rpath.  They are
 # also the faster CGI programs: two shared objects to load instead of five.
 # Unused sections of the archives are dropped; -z now binds every symbol at
-# start (full RELRO) rather than through the lazy resolver.
+# start (full RELRO) rather than through the lazy resolver.  bin/lshook in the
+# bundle is linked the same way, with its own copy of libcjson.so.1.
+# GLIBC_FLOOR is the oldest C library the bundle runs on (the docs name it,
+# bundle.sh refuses to pack a program importing a newer symbol version, and
+# tests/bats/bundle.bats checks every import against it); compat/ supplies
+# what the static archives of a newer system would import above it.
+GLIBC_FLOOR	= 2.34
 BUNDLE_LDFLAGS	= -Wl,-O1,--gc-sections,-z,now
-$(B)/bundle/%.fcgi: $(B)/handlers/%.o $(LIB_A)
+BUNDLE_LIBS	= -Wl,-Bstatic -lfcgi -lsodium -lexpat -Wl,-Bdynamic -lcjson \
+		  -Wl,-rpath,'$$ORIGIN' -Wl,--enable-new-dtags
+BUNDLE_COMPAT	= $(B)/compat/arc4random.o
+BUNDLE_CLI	= $(B)/bundle/lshook
+BUNDLE_FILES	= README.md LICENSE www/.htaccess $(wildcard www/status/* \
+		  apache/* lighttpd/* nginx/* systemd/* docs/*.md)
+
+$(B)/compat/%.o: compat/%.c $(B)/flags
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) $(BUNDLE_LDFLAGS) -o $@ $< $(LIB_A) -Wl,-Bstatic \
-	    -lfcgi -lsodium -lexpat -Wl,-Bdynamic -lcjson -Wl,-rpath,'$$ORIGIN' \
-	    -Wl,--enable-new-dtags
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/bundle/%.fcgi: $(B)/handlers/%.o $(BUNDLE_COMPAT) $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) $(BUNDLE_LDFLAGS) -o $@ $< $(BUNDLE_COMPAT) $(LIB_A) \
+	    $(BUNDLE_LIBS)
+
+$(BUNDLE_CLI): $(CLI_OBJ) $(BUNDLE_COMPAT) $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) $(BUNDLE_LDFLAGS) -o $@ $(CLI_OBJ) $(BUNDLE_COMPAT) \
+	    $(LIB_A) $(BUNDLE_LIBS)
 
 bundle: $(BUNDLE)
 
-bundle-handlers: $(BUNDLE_BINS)
+bundle-handlers: $(BUNDLE_BINS) $(BUNDLE_CLI)
 
-$(BUNDLE): $(BUNDLE_BINS) scripts/bundle.sh README.md
-	@scripts/bundle.sh $(VERSION) $(B)/bundle $@
+$(BUNDLE): $(BUNDLE_BINS) $(BUNDLE_CLI) scripts/bundle.sh $(BUNDLE_FILES)
+	@GLIBC_FLOOR=$(GLIBC_FLOOR) scripts/bundle.sh $(VERSION) $(B)/bundle $@
+
+# The bundle's glibc floor, for the tests.
+glibc-floor:
+	@echo $(GLIBC_FLOOR)
 
 $(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB_A)
 	@mkdir -p $(@D)
@@ -197,7 +222,7 @@ clean:
 
 FORCE:
 .SECONDARY: $(HANDLERS:%=$(B)/handlers/%.o)
-.PHONY: all bundle bundle-handlers deps fuzz-deps unit fuzz fuzz-replay check check-valgrind run stop install uninstall clean FORCE lint-man
+.PHONY: all bundle bundle-handlers glibc-floor deps fuzz-deps unit fuzz fuzz-replay check check-valgrind run stop install uninstall clean FORCE lint-man
 
 # The benchmark (docs/PERFORMANCE.md): the ceiling, lshook, adnanh/webhook,
 # a Flask receiver and CGI mode side by side on 127.0.0.1, driven by wrk for

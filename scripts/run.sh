@@ -1,7 +1,7 @@
 #!/bin/sh
 # run.sh: `make run` and `make stop`.  Starts lighttpd on 127.0.0.1 with
-# the four handlers, a data directory and a development secret under
-# run/, and prints curl commands to try each handler.
+# the five handlers, the status page, a data directory and a development
+# secret under run/, and prints curl commands to try each handler.
 #   LSHOOK_PORT     port to listen on (default 8089)
 #   LSHOOK_RUN_DIR  where data, secret, sockets and logs go (default run/)
 set -u
