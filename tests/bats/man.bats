@@ -45,7 +45,7 @@ PAGES=("$ROOT/man/lshook.1" "$ROOT/man/lshook.conf.5" "$ROOT/man/lshook-handlers
 "Configuring Label Studio".'
 	grep -qx '\.Sh LABEL STUDIO SETUP' "$ROOT/man/lshook-handlers.8"
 	# what a user needs from it: both menus, the header, every endpoint
-	run sh -c "man -l '$ROOT/man/lshook-handlers.8' 2>/dev/null |
+	run sh -c "LC_ALL=C.UTF-8 man -l '$ROOT/man/lshook-handlers.8' 2>/dev/null |
 	    sed -n '/^LABEL STUDIO SETUP/,/^SIGNALS/p'"
 	assert_output --partial 'Settings → Webhooks → Add Webhook'
 	assert_output --partial 'Settings → Model → Connect Model'
