@@ -22,7 +22,8 @@ static const char usage[] =
 
 static const char help[] =
 "Compare the dataset at A with the dataset at B.  Each is a cut of the logs\n"
-"(as lshook snapshot --until takes it, or \"now\"/\"all\" for everything) or\n"
+"(a time, an event id or a unique prefix of one, as lshook snapshot --until\n"
+"takes it, or \"now\"/\"all\" for everything) or\n"
 "a snapshot file (json or jsonl, as lshook snapshot writes it or Label\n"
 "Studio exports it; an argument naming a file, holding a '/' or ending in\n"
 ".json or .jsonl is a file).  Prints what B has that A had not, sorted by\n"

@@ -107,7 +107,14 @@ usage(FILE *f)
 	    "directory.\n\nCommands:\n");
 	for (c = commands; c->name != NULL; c++)
 		fprintf(f, "  %-10s %s\n", c->name, c->help);
-	fprintf(f, "\n\"lshook <command> --help\" describes a command.\n");
+	fprintf(f, "\n\"lshook <command> --help\" describes a command; "
+	    "\"man lshook\" all of them\n(in the source tree: "
+	    "\"man -l man/lshook.1\").\n"
+	    "\nSetting up Label Studio (the webhook URL of each endpoint, the "
+	    "Authorization\nheader, Connect Model for training): section "
+	    "LABEL STUDIO SETUP of\n\"man lshook-handlers\" "
+	    "(\"man -l man/lshook-handlers.8\"), and README.md,\n"
+	    "\"Configuring Label Studio\".\n");
 }
 
 static const struct cli_cmd *

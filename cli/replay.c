@@ -98,6 +98,100 @@ report_line(void *arg, const char *path, unsigned long lineno, const char *why)
 	cli_error("%s:%lu: %s", path, lineno, why);
 }
 
+/* The replay reports the lines that hold no record; the id search not. */
+static void
+report_none(void *arg, const char *path, unsigned long lineno, const char *why)
+{
+	(void)arg;
+	(void)path;
+	(void)lineno;
+	(void)why;
+}
+
+/* Ids an ambiguous prefix lists; more are counted. */
+#define CUT_CANDIDATES	10
+
+/* The ids of the logs that start with the cut's text. */
+struct id_matches {
+	char	ids[CUT_CANDIDATES][LOGREAD_MAX_ID + 1];
+	size_t	n;		/* matched, may exceed CUT_CANDIDATES */
+	int	exact;		/* one id is the text itself */
+};
+
+/* Note each id of one log starting with c->text; 0, or -1 (reported). */
+static int
+match_ids(struct id_matches *m, int dirfd, const char *dir, const char *name,
+    const struct cut *c)
+{
+	struct logread lr;
+	struct logrec *rec;
+	char path[PATH_MAX];
+	int fd, r;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd == -1 && errno == ENOENT)
+		return 0;
+	if (fd == -1 || logread_init(&lr, fd, path) == -1) {
+		cli_error("cannot open '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	lr.report = report_none;
+	while ((r = logread_next(&lr, &rec)) == 1) {
+		if (strncmp(rec->id, c->text, c->len) != 0)
+			continue;
+		if (rec->id[c->len] == '\0')
+			m->exact = 1;
+		if (m->n < CUT_CANDIDATES)
+			memcpy(m->ids[m->n], rec->id, sizeof(m->ids[0]));
+		m->n++;
+	}
+	if (r == -1)
+		cli_error("cannot read '%s': %s", path, strerror(errno));
+	logread_close(&lr);
+	return r;
+}
+
+/*
+ * An id cut names a record of tasks.jsonl or annotations.jsonl by its
+ * whole id or, as git takes hashes, by a prefix only one id starts with
+ * (such as the 12 digits lshook tail shows).  A whole id wins over the
+ * longer ids it begins ("sha256:<hex>" before "sha256:<hex>.<random>").
+ * Returns 0 with c->text the whole id, or -1 (reported, candidates
+ * listed when several ids match).
+ */
+static int
+resolve_id(struct cut *c, int dirfd, const char *dir)
+{
+	struct id_matches m;
+	size_t i;
+
+	memset(&m, 0, sizeof(m));
+	if (match_ids(&m, dirfd, dir, store_name(LSH_LOG_TASKS), c) == -1 ||
+	    match_ids(&m, dirfd, dir, store_name(LSH_LOG_ANNOTATIONS), c) == -1)
+		return -1;
+	if (m.exact)
+		return 0;
+	if (m.n == 0) {
+		cli_error("no record of tasks.jsonl or annotations.jsonl in "
+		    "'%s' has an id starting with '%s'", dir, c->text);
+		return -1;
+	}
+	if (m.n > 1) {
+		cli_error("id prefix '%s' is ambiguous: %zu records match",
+		    c->text, m.n);
+		for (i = 0; i < m.n && i < CUT_CANDIDATES; i++)
+			fprintf(stderr, "  %s\n", m.ids[i]);
+		if (m.n > CUT_CANDIDATES)
+			fprintf(stderr, "  (and %zu more)\n",
+			    m.n - CUT_CANDIDATES);
+		return -1;
+	}
+	c->len = strlen(m.ids[0]);
+	memcpy(c->text, m.ids[0], c->len + 1);
+	return 0;
+}
+
 static int
 source_next(struct source *s)
 {
@@ -188,7 +282,7 @@ merge(struct dataset *ds, struct source *src, const struct cut *cut)
 }
 
 int
-replay(struct dataset *ds, const char *dir, const struct cut *cut)
+replay(struct dataset *ds, const char *dir, struct cut *cut)
 {
 	struct source src[2];
 	int dirfd, r = -1;
@@ -200,6 +294,8 @@ replay(struct dataset *ds, const char *dir, const struct cut *cut)
 		    strerror(errno));
 		return -1;
 	}
+	if (cut->kind == CUT_ID && resolve_id(cut, dirfd, dir) == -1)
+		goto out;
 	if (source_open(&src[0], dirfd, dir, store_name(LSH_LOG_TASKS)) == -1 ||
 	    source_open(&src[1], dirfd, dir,
 	    store_name(LSH_LOG_ANNOTATIONS)) == -1)

@@ -30,11 +30,14 @@ static const char help[] =
 "  -p, --project ID     only the tasks of project ID\n"
 "  -u, --until CUT      a received_at time or prefix of one, such as\n"
 "                       2026-11-26 or 2026-11-26T18:30 (the whole day or\n"
-"                       minute included), or an event id (that event\n"
-"                       included); default: everything\n"
+"                       minute included), or an event id or a prefix\n"
+"                       only one id starts with, such as the 12 digits\n"
+"                       lshook tail shows (that event included);\n"
+"                       default: everything\n"
 "  -f, --format FORMAT  json: a JSON array, one task per line (default);\n"
 "                       jsonl: one task per line\n"
-"  -o, --output FILE    write FILE, replaced atomically (default: stdout)\n"
+"  -o, --output FILE    write FILE, replaced atomically (default: stdout);\n"
+"                       missing parent directories are created (0750)\n"
 "  -h, --help           print this help\n"
 "\n"
 "Lines that are not records (a torn last line after a crash) are reported\n"
@@ -102,6 +105,47 @@ sync_dir(const char *path)
 	}
 }
 
+/* Directories snapshot -o creates: like the data directory, 0750. */
+#define OUTPUT_DIR_MODE	0750
+
+static int
+make_dir(const char *dir)
+{
+	if (mkdir(dir, OUTPUT_DIR_MODE) == 0 || errno == EEXIST)
+		return 0;
+	cli_error("cannot create directory '%s': %s", dir, strerror(errno));
+	return -1;
+}
+
+/*
+ * Create the missing directories above path, as mkdir -p does, so that
+ * "-o data/labels.json" works in a fresh checkout.  0, or -1 (reported).
+ */
+static int
+make_parents(const char *path)
+{
+	char dir[PATH_MAX];
+	char *p;
+
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir)) {
+		cli_error("output path too long: '%s'", path);
+		return -1;
+	}
+	p = strrchr(dir, '/');
+	if (p == NULL || p == dir)
+		return 0;
+	*p = '\0';
+	for (p = dir + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (make_dir(dir) == -1)
+			return -1;
+		*p = '/';
+	}
+	return make_dir(dir);
+}
+
 /*
  * Write to a temporary file beside path, then rename it over path, so a
  * reader (DVC, git) sees the old file or the new one, never a part.
@@ -120,6 +164,8 @@ write_atomic(const struct dataset *ds, const struct opts *o)
 		cli_error("output path too long: '%s'", path);
 		return -1;
 	}
+	if (make_parents(path) == -1)
+		return -1;
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd == -1) {
 		cli_error("cannot create '%s': %s", tmp, strerror(errno));

@@ -104,6 +104,7 @@ start() {
 	echo "lshook is listening on $URL/{tasks,annotations,projects,training}.fcgi"
 	echo "data: $RUN/data  secret: $RUN/secret  error log: $RUN/error.log"
 	echo "stop it with: make stop"
+	echo "manual: man -l $ROOT/man/lshook.1 (Label Studio setup: man -l $ROOT/man/lshook-handlers.8)"
 	echo
 	print_commands
 }

@@ -37,6 +37,25 @@ PAGES=("$ROOT/man/lshook.1" "$ROOT/man/lshook.conf.5" "$ROOT/man/lshook-handlers
 	done
 }
 
+@test "man: lshook --help points to the Label Studio setup of lshook-handlers(8)" {
+	run --separate-stderr "$ROOT/bin/lshook" --help
+	assert_success
+	assert_output --partial 'section LABEL STUDIO SETUP of
+"man lshook-handlers" ("man -l man/lshook-handlers.8"), and README.md,
+"Configuring Label Studio".'
+	grep -qx '\.Sh LABEL STUDIO SETUP' "$ROOT/man/lshook-handlers.8"
+	# what a user needs from it: both menus, the header, every endpoint
+	run sh -c "LC_ALL=C.UTF-8 man -l '$ROOT/man/lshook-handlers.8' 2>/dev/null |
+	    sed -n '/^LABEL STUDIO SETUP/,/^SIGNALS/p'"
+	assert_output --partial 'Settings → Webhooks → Add Webhook'
+	assert_output --partial 'Settings → Model → Connect Model'
+	assert_output --partial 'Authorization with the value Bearer <secret>'
+	for h in tasks annotations projects training; do
+		assert_output --partial "base/$h.fcgi"
+	done
+	grep -q '^## Configuring Label Studio$' "$ROOT/README.md"
+}
+
 @test "man: make install puts the pages in share/man, uninstall removes them" {
 	local dest=$BATS_TEST_TMPDIR/dest
 	run make -C "$ROOT" --no-print-directory install DESTDIR="$dest" PREFIX=/usr

@@ -19,6 +19,7 @@ teardown() {
 	run make -s -C "$ROOT" run
 	assert_success
 	assert_output --partial "listening on http://127.0.0.1:$LSHOOK_PORT/hooks/"
+	assert_output --partial "manual: man -l $ROOT/man/lshook.1 (Label Studio setup: man -l $ROOT/man/lshook-handlers.8)"
 	secret=$(cat "$LSHOOK_RUN_DIR/secret")
 	[[ $secret == whsec_* ]]
 	[ "$(stat -c %a "$LSHOOK_RUN_DIR/secret")" = 600 ]

@@ -150,7 +150,71 @@ bulk_field() {
 	lshook snapshot -d "$LIFECYCLE" --until sha256:0000
 	[ "$status" -eq 2 ]
 	[ -z "$output" ]
-	[ "$stderr" = "lshook: snapshot: no record with id 'sha256:0000' in '$LIFECYCLE'" ]
+	[ "$stderr" = "lshook: snapshot: no record of tasks.jsonl or annotations.jsonl in '$LIFECYCLE' has an id starting with 'sha256:0000'" ]
+}
+
+@test "snapshot: --until a unique prefix of an id, as lshook tail shows it, is that id" {
+	local id
+	id=$(bulk_field id)
+	[[ $id == sha256:* ]] || fail "id $id"
+	# tail's column: sha256: and 12 digits
+	lshook snapshot -d "$LIFECYCLE" --until "${id:0:19}"
+	assert_success
+	[ -z "$stderr" ]
+	assert_output_file "$SNAP/until-bulk.json"
+	lshook diff -d "$LIFECYCLE" "${id:0:19}" "$id"
+	assert_success
+	[ -z "$output" ]
+	[ -z "$stderr" ]
+}
+
+# record ID TIME: a tasks.jsonl line with that id (an empty TASKS_DELETED).
+record() {
+	printf '{"v":1,"id":"%s","received_at":"%s","action":"TASKS_DELETED","family":"tasks","project_id":1,"task_ids":[],"annotation_ids":[],"payload":{"action":"TASKS_DELETED","tasks":[]}}\n' "$1" "$2"
+}
+
+@test "snapshot: an ambiguous id prefix lists the candidates, exit 2; a whole id wins" {
+	local h=sha256:96df0000000000000000000000000000000000000000000000000000000000aa
+	{
+		record "$h" 2026-11-26T10:00:00.000000Z
+		record "$h.0123456789abcdef" 2026-11-26T10:00:01.000000Z
+		record "$h.fedcba9876543210" 2026-11-26T10:00:02.000000Z
+		record first-seen:1 2026-11-26T10:00:03.000000Z
+	} > "$DATA/tasks.jsonl"
+	lshook snapshot -d "$DATA" --until sha256:96df
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+	[ "$stderr" = "lshook: snapshot: id prefix 'sha256:96df' is ambiguous: 3 records match
+  $h
+  $h.0123456789abcdef
+  $h.fedcba9876543210" ] || fail "$stderr"
+	lshook diff -d "$DATA" "$h." now
+	[ "$status" -eq 2 ]
+	[[ $stderr == "lshook: diff: id prefix '$h.' is ambiguous: 2 records match"* ]] || fail "$stderr"
+	# the whole id before the longer ids it begins; a unique prefix
+	lshook snapshot -d "$DATA" --until "$h"
+	assert_success
+	lshook snapshot -d "$DATA" --until "$h.fed"
+	assert_success
+	lshook snapshot -d "$DATA" --until first-seen
+	assert_success
+	[ -z "$stderr" ]
+	lshook diff -d "$DATA" sha256:96dX now
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "lshook: diff: no record of tasks.jsonl or annotations.jsonl in '$DATA' has an id starting with 'sha256:96dX'" ]
+}
+
+@test "snapshot: -o creates the missing parent directories, mode 0750" {
+	cd "$BATS_TEST_TMPDIR"
+	umask 022
+	lshook snapshot -d "$LIFECYCLE" -o out/v1/labels.json
+	assert_success
+	[ -z "$stderr" ]
+	cmp out/v1/labels.json "$SNAP/lifecycle.json"
+	[ "$(stat -c %a out)" = 750 ]
+	[ "$(stat -c %a out/v1)" = 750 ]
+	lshook snapshot -d "$LIFECYCLE" -o out/v1/labels.json
+	assert_success
 }
 
 @test "snapshot: a torn last line is reported with its line and skipped, exit 0" {
@@ -229,10 +293,11 @@ for line in sys.stdin:
 	assert_output_file "$SNAP/lifecycle.json"
 }
 
-@test "snapshot: -o in a missing directory fails and leaves nothing" {
-	lshook snapshot -d "$LIFECYCLE" -o "$BATS_TEST_TMPDIR/no/such/labels.json"
+@test "snapshot: -o under a directory that cannot be created fails, naming it" {
+	touch "$BATS_TEST_TMPDIR/file"
+	lshook snapshot -d "$LIFECYCLE" -o "$BATS_TEST_TMPDIR/file/such/labels.json"
 	[ "$status" -eq 2 ]
-	[[ $stderr == "lshook: snapshot: cannot create '$BATS_TEST_TMPDIR/no/such/.labels.json."*"': No such file or directory" ]] ||
+	[ "$stderr" = "lshook: snapshot: cannot create directory '$BATS_TEST_TMPDIR/file/such': Not a directory" ] ||
 	    fail "stderr: $stderr"
 }
 
