@@ -66,7 +66,7 @@ struct sources {
 	char	 *file_text;	/* the config file, NUL-separated lines */
 	size_t	  file_len;
 	const char *file_path;	/* "'<the config file read>'", or NULL */
-	char	  file_name[PATH_MAX + 4];
+	char	  file_name[PATH_MAX + 40];
 	int	  file_default;	/* it is <www>/../lshook.conf, not LSHOOK_CONFIG */
 };
 
