@@ -413,7 +413,7 @@ answer_check(struct lsh_ctx *c, unsigned long long free_bytes,
  * can check an install end to end without storing a fake event.
  */
 static void
-lsh_serve_check(struct lsh_ctx *c)
+serve_check(struct lsh_ctx *c)
 {
 	unsigned long long free_bytes = 0, total_bytes = 0;
 	char why[PATH_MAX + 128];
@@ -508,7 +508,7 @@ serve_one(struct lsh_ctx *c, lsh_serve_fn *serve, struct config *base,
 	if (c->req.fcgx != NULL)
 		sigprocmask(SIG_BLOCK, &stop_signals, &old_mask);
 	if (is_check(c))
-		lsh_serve_check(c);
+		serve_check(c);
 	else
 		serve(c);
 	if (!c->req.responded)
