@@ -358,31 +358,6 @@ config_json(struct buf *b, const struct config *cfg)
 
 /* --- the answer ---------------------------------------------------------------- */
 
-/*
- * A secret in a header, or a Standard Webhooks signature (its timestamp
- * bounds a replay); never a bare HMAC: over the empty body of a GET it
- * never changes, so one seen once would open the page for good.
- */
-static int
-authenticate(struct lsh_ctx *c)
-{
-	static struct config cfg;	/* a shallow copy, 10 KiB: not on the stack */
-	const struct config *own = c->cfg;
-	int rc;
-
-	cfg = *own;
-	cfg.auth &= ~LSH_AUTH_HMAC;
-	if (cfg.auth == 0) {
-		lsh_fail(c, LSH_E_AUTH_SCHEME, "the status endpoint takes "
-		    "LSHOOK_AUTH=header or standard credentials, not hmac alone");
-		return -1;
-	}
-	c->cfg = &cfg;
-	rc = lsh_authenticate(c);
-	c->cfg = own;
-	return rc;
-}
-
 static void
 serve(struct lsh_ctx *c)
 {
@@ -396,7 +371,7 @@ serve(struct lsh_ctx *c)
 		method_not_allowed(c, m);
 		return;
 	}
-	if (lsh_check_config(c) == -1 || authenticate(c) == -1)
+	if (lsh_check_config(c) == -1 || lsh_authenticate_get(c) == -1)
 		return;
 	dir = c->cfg->data_dir;
 	st = malloc(sizeof(*st));

@@ -52,10 +52,16 @@ presented_credentials(struct lsh_ctx *c)
 	return lsh_has_credentials(c) ? lsh_authenticate(c) : 0;
 }
 
+/*
+ * UP only when lshook could record a training request: unconfigured, it
+ * answers the configuration error (500), which Label Studio's Connect
+ * Model shows as a failed health check, and the error log says why.
+ */
 static void
 health(struct lsh_ctx *c)
 {
-	if (is_method(c, "GET") && presented_credentials(c) == 0)
+	if (is_method(c, "GET") && lsh_check_config(c) == 0 &&
+	    presented_credentials(c) == 0)
 		req_respond(&c->req, 200, NULL,
 		    "{\"status\":\"UP\",\"model_class\":\"lshook\"}");
 }

@@ -45,13 +45,34 @@ static const char *const command_keys[] = {
 
 #define ON_PREFIX "LSHOOK_ON_"
 
+/*
+ * The secrets printed in lshook's own examples, refused as secrets: a copied
+ * example would let anyone who read it in.  The one list; the tests read
+ * each from the file that ships it (config.bats), so a changed example
+ * cannot slip past.
+ */
+static const char *const placeholder_secrets[] = {
+	"change-me-to-a-long-random-secret",	/* lshook.conf.example (bundle.sh) */
+	"change-me-to-a-long-random-string",	/* www/.htaccess */
+	"<at least 16 characters; openssl rand -hex 32 makes one>", /* SHARED-HOSTING.md */
+	"<output of openssl rand -hex 32>",	/* README.md, shared hosting */
+	NULL
+};
+
 /* Where settings come from while one configuration is built. */
 struct sources {
 	char	**params;
 	char	**env;
 	char	 *file_text;	/* the config file, NUL-separated lines */
 	size_t	  file_len;
+	const char *file_path;	/* "'<the config file read>'", or NULL */
+	char	  file_name[PATH_MAX + 40];
+	int	  file_default;	/* it is <www>/../lshook.conf, not LSHOOK_CONFIG */
 };
+
+/* How the error log names each source (under CGI, SetEnv is environment). */
+#define FROM_PARAMS	"the server's per-request settings (SetEnv)"
+#define FROM_ENV	"the environment (or SetEnv, under CGI)"
 
 static void
 set_error(struct config *c, enum lsh_err e, const char *fmt, ...)
@@ -96,18 +117,33 @@ file_lookup(const struct sources *s, const char *key)
 	return NULL;
 }
 
-/* A setting's value, or NULL when unset or empty. */
+/*
+ * A setting's value, or NULL when unset or empty; *where (when not NULL)
+ * names the source it came from, for the error log.
+ */
+static const char *
+lookup_from(const struct sources *s, const char *key, const char **where)
+{
+	const char *v, *from = FROM_PARAMS;
+
+	v = vec_lookup(s->params, key);
+	if (v == NULL) {
+		v = vec_lookup(s->env, key);
+		from = FROM_ENV;
+	}
+	if (v == NULL && s->file_text != NULL) {
+		v = file_lookup(s, key);
+		from = s->file_path;
+	}
+	if (where != NULL)
+		*where = from;
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
 static const char *
 lookup(const struct sources *s, const char *key)
 {
-	const char *v;
-
-	v = vec_lookup(s->params, key);
-	if (v == NULL)
-		v = vec_lookup(s->env, key);
-	if (v == NULL && s->file_text != NULL)
-		v = file_lookup(s, key);
-	return v != NULL && *v != '\0' ? v : NULL;
+	return lookup_from(s, key, NULL);
 }
 
 /* Whether "LSHOOK_ON_<KEY>=..." names a family or an action. */
@@ -337,7 +373,12 @@ load_file(struct config *c, struct sources *s)
 	}
 	if (path == NULL)
 		return;
+	s->file_default = fallback;
 	s->file_text = slurp(path, &s->file_len, &c->files[0]);
+	if (s->file_text != NULL) {
+		snprintf(s->file_name, sizeof(s->file_name), "'%s'", path);
+		s->file_path = s->file_name;
+	}
 	if (s->file_text == NULL) {
 		if (fallback && errno == ENOENT)
 			return;	/* no default file: fine, still watched */
@@ -349,11 +390,58 @@ load_file(struct config *c, struct sources *s)
 	parse_file(c, s, path);
 }
 
+/*
+ * Whether a secret is one of lshook's examples: listed above, or any value
+ * in angle brackets (how the documentation writes "put yours here").
+ */
+static int
+is_placeholder(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len >= 2 && s[0] == '<' && s[len - 1] == '>')
+		return 1;
+	for (i = 0; placeholder_secrets[i] != NULL; i++)
+		if (strlen(placeholder_secrets[i]) == len &&
+		    memcmp(placeholder_secrets[i], s, len) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Which config file was tried, for a "not configured" line: a subfolder
+ * install finds no lshook.conf beside the document root, and the user
+ * must see the path that was looked for.  Returns buf.
+ */
+static const char *
+config_file_tried(const struct sources *s, const struct config *c, char *buf,
+    size_t bufsz)
+{
+	const struct watched *w = &c->files[0];
+
+	if (w->path == NULL)
+		snprintf(buf, bufsz, "no config file (LSHOOK_CONFIG is not set, "
+		    "and the handler is not in a hooks/ folder)");
+	else if (!w->exists)
+		snprintf(buf, bufsz, "the default config '%s' (not found; name "
+		    "yours with SetEnv LSHOOK_CONFIG)", w->path);
+	else
+		snprintf(buf, bufsz, "%s '%s'", s->file_default ?
+		    "the default config" : "LSHOOK_CONFIG", w->path);
+	return buf;
+}
+
 static int
 add_secret(struct config *c, const char *s, size_t len, const char *where)
 {
 	struct secret *sec;
 
+	if (is_placeholder(s, len)) {
+		set_error(c, LSH_E_CONFIG, "%s is the example's placeholder, "
+		    "not a secret: put your own (openssl rand -hex 32 makes one)",
+		    where);
+		return -1;
+	}
 	if (len < LSH_MIN_SECRET) {
 		set_error(c, LSH_E_CONFIG, "a secret in %s is shorter than %d "
 		    "characters", where, LSH_MIN_SECRET);
@@ -395,20 +483,50 @@ add_secrets(struct config *c, char *list, const char *seps, const char *where)
 	}
 }
 
+/*
+ * A secret setting given by two sources with different values is refused:
+ * SetEnv LSHOOK_SECRET in .htaccess would otherwise silently replace the
+ * one in lshook.conf, and the secret Label Studio was given would get 401
+ * (README, "Settings").  The same value twice is harmless.
+ */
+static void
+check_secret_sources(struct config *c, const struct sources *s,
+    const char *key)
+{
+	const char *v[3], *from[3] = { FROM_PARAMS, FROM_ENV, s->file_path };
+	size_t i, j;
+
+	v[0] = vec_lookup(s->params, key);
+	v[1] = vec_lookup(s->env, key);
+	v[2] = s->file_text != NULL ? file_lookup(s, key) : NULL;
+	for (i = 0; i < 3; i++)
+		for (j = i + 1; j < 3; j++)
+			if (v[i] != NULL && v[j] != NULL && *v[i] != '\0' &&
+			    *v[j] != '\0' && strcmp(v[i], v[j]) != 0)
+				set_error(c, LSH_E_CONFIG, "%s is set both in %s and "
+				    "in %s, differently: the first would override the "
+				    "second; keep one", key, from[i], from[j]);
+}
+
 static void
 load_secrets(struct config *c, const struct sources *s)
 {
-	const char *v = lookup(s, "LSHOOK_SECRET");
-	char *copy;
+	const char *from, *v = lookup_from(s, "LSHOOK_SECRET", &from);
+	char *copy, where[PATH_MAX + 64];
 	size_t len;
 
+	check_secret_sources(c, s, "LSHOOK_SECRET");
+	check_secret_sources(c, s, "LSHOOK_SECRET_FILE");
+	if (c->err != LSH_OK)
+		return;
 	if (v != NULL) {
 		copy = strdup(v);
 		if (copy == NULL) {
 			set_error(c, LSH_E_CONFIG, "out of memory");
 			return;
 		}
-		add_secrets(c, copy, ",", "LSHOOK_SECRET");
+		snprintf(where, sizeof(where), "LSHOOK_SECRET from %s", from);
+		add_secrets(c, copy, ",", where);
 		sodium_memzero(copy, strlen(v));
 		free(copy);
 	}
@@ -420,7 +538,8 @@ load_secrets(struct config *c, const struct sources *s)
 			    "LSHOOK_SECRET_FILE '%s': %s", v, strerror(errno));
 			return;
 		}
-		add_secrets(c, copy, "\n", "LSHOOK_SECRET_FILE");
+		snprintf(where, sizeof(where), "LSHOOK_SECRET_FILE '%s'", v);
+		add_secrets(c, copy, "\n", where);
 		sodium_memzero(copy, len);
 		free(copy);
 	}
@@ -535,6 +654,7 @@ static void
 load_storage(struct config *c, const struct sources *s)
 {
 	const char *v = lookup(s, "LSHOOK_FSYNC");
+	char tried[PATH_MAX + 128];
 
 	c->fsync = 1;
 	if (v != NULL && strcmp(v, "never") == 0)
@@ -545,7 +665,9 @@ load_storage(struct config *c, const struct sources *s)
 	if (v == NULL)
 		v = default_path("lshook-data");
 	if (v == NULL) {
-		set_error(c, LSH_E_NOT_CONFIGURED, "LSHOOK_DATA_DIR is not set");
+		set_error(c, LSH_E_NOT_CONFIGURED, "LSHOOK_DATA_DIR is not set "
+		    "(looked in " FROM_PARAMS ", " FROM_ENV " and %s)",
+		    config_file_tried(s, c, tried, sizeof(tried)));
 		return;
 	}
 	if (v[0] != '/') {
@@ -750,13 +872,16 @@ config_command(const struct config *c, const char *family, const char *action)
 }
 
 static void
-check_auth(struct config *c)
+check_auth(struct config *c, const struct sources *s)
 {
+	char tried[PATH_MAX + 128];
 	size_t i, usable = 0;
 
 	if (c->nsecrets == 0) {
 		set_error(c, LSH_E_NOT_CONFIGURED, "no secret: set "
-		    "LSHOOK_SECRET or LSHOOK_SECRET_FILE");
+		    "LSHOOK_SECRET or LSHOOK_SECRET_FILE (looked in " FROM_PARAMS
+		    ", " FROM_ENV " and %s)",
+		    config_file_tried(s, c, tried, sizeof(tried)));
 		return;
 	}
 	for (i = 0; i < c->nsecrets; i++)
@@ -770,8 +895,11 @@ check_auth(struct config *c)
 void
 config_build(struct config *c, char **params, char **env)
 {
-	struct sources s = { params, env, NULL, 0 };
+	static struct sources s;	/* a path buffer: off the stack */
 
+	memset(&s, 0, sizeof(s));
+	s.params = params;
+	s.env = env;
 	memset(c, 0, sizeof(*c));
 	check_keys(c, params, "the server's FastCGI params");
 	check_keys(c, env, "the environment");
@@ -785,7 +913,7 @@ config_build(struct config *c, char **params, char **env)
 	load_jobs(c, &s);
 	load_dedup(c, &s);
 	if (c->err == LSH_OK)
-		check_auth(c);
+		check_auth(c, &s);
 	if (c->err == LSH_OK && (c->data_dir == NULL || c->model_version == NULL ||
 	    c->hmac_header == NULL))
 		set_error(c, LSH_E_CONFIG, "out of memory");

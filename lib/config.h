@@ -73,7 +73,7 @@ struct config {
 	long long	 clock;		/* fixed Unix time (tests), or 0 */
 	struct watched	 files[2];	/* LSHOOK_CONFIG, LSHOOK_SECRET_FILE */
 	enum lsh_err	 err;		/* LSH_OK, LSH_E_NOT_CONFIGURED, LSH_E_CONFIG */
-	char		 errmsg[256];	/* why, for the error log; never a secret */
+	char		 errmsg[1024];	/* why, for the error log; never a secret */
 };
 
 /*

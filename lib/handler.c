@@ -227,6 +227,20 @@ data_dir_exposed(struct lsh_ctx *c)
 	return docroot != NULL && path_inside(c->cfg->data_dir, docroot) == 1;
 }
 
+/* The data directory is usable by where it lies: 0, or -1 once answered. */
+static int
+check_data_dir_place(struct lsh_ctx *c)
+{
+	char why[PATH_MAX + 64];
+
+	if (!data_dir_exposed(c))
+		return 0;
+	snprintf(why, sizeof(why), "LSHOOK_DATA_DIR '%s' is inside the "
+	    "document root", c->cfg->data_dir);
+	lsh_fail(c, LSH_E_STORAGE, why);
+	return -1;
+}
+
 static void
 answer_stored(struct lsh_ctx *c, const struct event *ev, const char *reason)
 {
@@ -319,12 +333,8 @@ lsh_record(struct lsh_ctx *c, enum lsh_log log, const char *reason)
 	enum lsh_err e;
 	int dup, dedup;
 
-	if (data_dir_exposed(c)) {
-		snprintf(why, sizeof(why), "LSHOOK_DATA_DIR '%s' is inside the "
-		    "document root", c->cfg->data_dir);
-		lsh_fail(c, LSH_E_STORAGE, why);
+	if (check_data_dir_place(c) == -1)
 		return;
-	}
 	/* Recorded events are filed under the endpoint; ignored, their own. */
 	family = family_name(c->family);
 	if (reason != NULL)
@@ -366,6 +376,87 @@ ignore_reason(const struct lsh_ctx *c, const struct event *ev, char *buf,
 	snprintf(buf, bufsz, "action belongs to %s",
 	    family_name(ev->route->family));
 	return buf;
+}
+
+int
+lsh_authenticate_get(struct lsh_ctx *c)
+{
+	static struct config cfg;	/* a shallow copy, 10 KiB: not on the stack */
+	const struct config *own = c->cfg;
+	int rc;
+
+	cfg = *own;
+	cfg.auth &= ~LSH_AUTH_HMAC;
+	if (cfg.auth == 0) {
+		lsh_fail(c, LSH_E_AUTH_SCHEME, "GET requests take LSHOOK_AUTH="
+		    "header or standard credentials, not hmac alone");
+		return -1;
+	}
+	c->cfg = &cfg;
+	rc = lsh_authenticate(c);
+	c->cfg = own;
+	return rc;
+}
+
+/* Whether a request is the install check: GET or HEAD <handler>?check. */
+static int
+is_check(struct lsh_ctx *c)
+{
+	const char *m = req_param(&c->req, "REQUEST_METHOD");
+	const char *q = req_param(&c->req, "QUERY_STRING");
+
+	return m != NULL && q != NULL && strcmp(q, "check") == 0 &&
+	    (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0);
+}
+
+static void
+answer_check(struct lsh_ctx *c, unsigned long long free_bytes,
+    unsigned long long total_bytes)
+{
+	const struct watched *conf = &c->cfg->files[0];
+	struct buf b = { 0 };
+
+	buf_printf(&b, "{\"status\":\"ok\",\"check\":{\"handler\":\"%s\","
+	    "\"data_dir\":\"", c->req.prog);
+	buf_json_escape(&b, c->cfg->data_dir, strlen(c->cfg->data_dir));
+	buf_puts(&b, "\",\"config\":");
+	if (conf->path != NULL && conf->exists) {
+		buf_putc(&b, '"');
+		buf_json_escape(&b, conf->path, strlen(conf->path));
+		buf_putc(&b, '"');
+	} else
+		buf_puts(&b, "null");
+	buf_printf(&b, ",\"fsync\":\"%s\",\"free_bytes\":%llu,"
+	    "\"total_bytes\":%llu}}", c->cfg->fsync ? "always" : "never",
+	    free_bytes, total_bytes);
+	if (b.failed)
+		lsh_fail(c, LSH_E_NOMEM, NULL);
+	else
+		req_respond(&c->req, 200, NULL, b.p);
+	buf_free(&b);
+}
+
+/*
+ * The install check: the steps of an event up to its append, with a probe
+ * file written, synced and removed in place of the append, so that a user
+ * can check an install end to end without storing a fake event.
+ */
+static void
+serve_check(struct lsh_ctx *c)
+{
+	unsigned long long free_bytes = 0, total_bytes = 0;
+	char why[PATH_MAX + 128];
+	enum lsh_err e;
+
+	if (lsh_check_config(c) == -1 || lsh_authenticate_get(c) == -1 ||
+	    check_data_dir_place(c) == -1)
+		return;
+	e = store_probe(c->cfg->data_dir, &free_bytes, &total_bytes, why,
+	    sizeof(why));
+	if (e != LSH_OK)
+		lsh_fail(c, e, why);
+	else
+		answer_check(c, free_bytes, total_bytes);
 }
 
 void
@@ -445,7 +536,10 @@ serve_one(struct lsh_ctx *c, lsh_serve_fn *serve, struct config *base,
 	 */
 	if (c->req.fcgx != NULL)
 		sigprocmask(SIG_BLOCK, &stop_signals, &old_mask);
-	serve(c);
+	if (is_check(c))
+		serve_check(c);
+	else
+		serve(c);
 	if (!c->req.responded)
 		lsh_fail(c, LSH_E_NOT_FOUND, "no answer");
 	blocked = c->req.fcgx != NULL;

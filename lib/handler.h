@@ -24,7 +24,11 @@ typedef void lsh_serve_fn(struct lsh_ctx *);
 /*
  * Run a handler: as FastCGI when fd 0 is a listening socket (a loop that
  * ends cleanly on SIGTERM), otherwise as one CGI request.  Configuration
- * is read before the first accept.  Returns the process exit status.
+ * is read before the first accept.  Every handler also answers the
+ * install check, GET <handler>?check, itself: configuration, credentials
+ * and the data directory as for an event, a probe file in place of the
+ * append, 200 {"status":"ok","check":{...}} and nothing stored.  Returns
+ * the process exit status.
  */
 int lsh_main(const char *prog, enum lsh_family family, lsh_serve_fn *serve);
 
@@ -39,6 +43,13 @@ int lsh_check_config(struct lsh_ctx *);
 int lsh_read_post(struct lsh_ctx *);		/* method, type, length, body */
 int lsh_authenticate(struct lsh_ctx *);
 int lsh_parse_event(struct lsh_ctx *);	/* fills c->ev */
+
+/*
+ * lsh_authenticate for a GET: a secret in a header or a Standard Webhooks
+ * signature (its timestamp bounds a replay); never a bare HMAC, which over
+ * the empty body never changes, so one seen once would open it for good.
+ */
+int lsh_authenticate_get(struct lsh_ctx *);
 
 /* Whether the request carries credentials for any enabled auth mode. */
 int lsh_has_credentials(struct lsh_ctx *);

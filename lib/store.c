@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -387,4 +388,57 @@ store_append_stamped(struct store *s, const char *dir, enum lsh_log log,
 	e = append_locked(f, names[log], iov, iovcnt, do_fsync, why, whysz);
 	lock_file(f->fd, LOCK_UN);
 	return e;
+}
+
+/* Write, sync and close the probe file; -1 with errno on failure. */
+static int
+probe_write(int fd)
+{
+	static const char text[] = "lshook check: safe to remove\n";
+	ssize_t k = write(fd, text, sizeof(text) - 1);
+
+	if (k != (ssize_t)sizeof(text) - 1) {
+		if (k >= 0)
+			errno = EIO;
+		return -1;
+	}
+	return fsync(fd);
+}
+
+enum lsh_err
+store_probe(const char *dir, unsigned long long *free_bytes,
+    unsigned long long *total_bytes, char *why, size_t whysz)
+{
+	char path[PATH_MAX];
+	struct statvfs sv;
+	struct stat st;
+	enum lsh_err e = LSH_OK;
+	int fd, err;
+
+	if (stat(dir, &st) == -1)
+		return storage_error(why, whysz, "data directory", dir);
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return storage_error(why, whysz, "data directory", dir);
+	}
+	snprintf(path, sizeof(path), "%s/.lshook-check.%ld", dir, (long)getpid());
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_NOCTTY |
+	    O_CLOEXEC, 0640);
+	if (fd == -1)
+		return storage_error(why, whysz, "cannot create", path);
+	if (probe_write(fd) == -1)
+		e = storage_error(why, whysz, "cannot write", path);
+	err = errno;
+	if (close(fd) == -1 && e == LSH_OK)
+		e = storage_error(why, whysz, "cannot write", path);
+	if (unlink(path) == -1 && e == LSH_OK)
+		e = storage_error(why, whysz, "cannot remove", path);
+	errno = err;
+	if (e != LSH_OK)
+		return e;
+	if (statvfs(dir, &sv) == -1)
+		return storage_error(why, whysz, "cannot measure", dir);
+	*free_bytes = (unsigned long long)sv.f_bavail * sv.f_frsize;
+	*total_bytes = (unsigned long long)sv.f_blocks * sv.f_frsize;
+	return LSH_OK;
 }

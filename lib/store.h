@@ -96,6 +96,16 @@ void lsh_utc(long long t, struct lsh_date *d);
  * (LSH_STAMP_LEN characters and a NUL when outsz allows). */
 void lsh_timestamp(char *out, size_t outsz);
 
+/*
+ * Prove that an event could be stored in dir now, without storing one:
+ * create, write, fsync and remove a probe file there (".lshook-check.<pid>"),
+ * as an append would create, write and sync a log.  The free and total bytes
+ * of its file system go to *free_bytes and *total_bytes.  Returns LSH_OK, or
+ * the error an append would give (LSH_E_STORAGE, LSH_E_WRITE) with why set.
+ */
+enum lsh_err store_probe(const char *dir, unsigned long long *free_bytes,
+    unsigned long long *total_bytes, char *why, size_t whysz);
+
 /* Close every descriptor. */
 void store_close(struct store *);
 

@@ -37,11 +37,35 @@ make_secret() {
 	SECRET=$(head -n 1 "$RUN/secret")
 }
 
+# Whether something listens on 127.0.0.1:$1 (curl's 7: connection refused).
+port_taken() {
+	curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$1/"
+	[ $? -ne 7 ]
+}
+
+# Say which port to use instead, and stop.
+port_is_taken() {
+	p=$((PORT + 1))
+	while port_taken "$p" && [ "$p" -lt $((PORT + 100)) ]; do
+		p=$((p + 1))
+	done
+	echo "port $PORT is taken: LSHOOK_PORT=$p make run" >&2
+	exit 1
+}
+
 start_server() {
-	LSHOOKD_WWW=$ROOT/www LSHOOKD_RUN=$RUN LSHOOKD_PORT=$PORT \
-	LSHOOKD_DATA=$RUN/data LSHOOKD_SECRET_FILE=$RUN/secret \
-	LSHOOKD_AUTH=header,hmac,standard \
-	    lighttpd -f "$ROOT/lighttpd/lshook.conf" || exit 1
+	# Checked first: a lighttpd that cannot bind also removes the pid file
+	# of one already running from this folder.
+	port_taken "$PORT" && port_is_taken
+	if ! LSHOOKD_WWW=$ROOT/www LSHOOKD_RUN=$RUN LSHOOKD_PORT=$PORT \
+	    LSHOOKD_DATA=$RUN/data LSHOOKD_SECRET_FILE=$RUN/secret \
+	    LSHOOKD_AUTH=header,hmac,standard \
+	    lighttpd -f "$ROOT/lighttpd/lshook.conf" 2> "$RUN/start.err"; then
+		# taken in the meantime
+		grep -q 'Address already in use' "$RUN/start.err" && port_is_taken
+		cat "$RUN/start.err" >&2
+		exit 1
+	fi
 	i=0
 	while ! curl -s -o /dev/null "$URL/training.fcgi/health"; do
 		i=$((i + 1))
@@ -92,6 +116,10 @@ print_commands() {
 	echo "curl -i -H 'Content-Type: application/json' --data-binary @$f $URL/tasks.fcgi"
 	echo "# the ML backend health check Label Studio makes"
 	echo "curl -i $URL/training.fcgi/health"
+	echo "# check the install end to end (secret, settings, data directory, disk space); stores nothing"
+	echo "curl -i -H 'Authorization: Bearer $SECRET' '$URL/tasks.fcgi?check'"
+	echo "# the counters, projects and settings behind the status page"
+	echo "curl -i -H 'Authorization: Bearer $SECRET' $URL/status.fcgi"
 }
 
 start() {
@@ -101,7 +129,8 @@ start() {
 	else
 		start_server
 	fi
-	echo "lshook is listening on $URL/{tasks,annotations,projects,training}.fcgi"
+	echo "lshook is listening on $URL/{tasks,annotations,projects,training,status}.fcgi"
+	echo "status page: http://127.0.0.1:$PORT/status/ (enter the secret)"
 	echo "data: $RUN/data  secret: $RUN/secret  error log: $RUN/error.log"
 	echo "stop it with: make stop"
 	echo "manual: man -l $ROOT/man/lshook.1 (Label Studio setup: man -l $ROOT/man/lshook-handlers.8)"

@@ -8,6 +8,11 @@ setup() {
 	CONF=$BATS_TEST_TMPDIR/lshook.conf
 }
 
+# A FastCGI handler a failed test left running would hold bats open.
+teardown() {
+	[ -z "${FCGI_PID:-}" ] || kill "$FCGI_PID" 2>/dev/null || true
+}
+
 EV='{"action":"TASKS_CREATED","tasks":[{"id":1}],"project":{"id":2}}'
 
 # ev N: a TASKS_CREATED of task N, for a test that stores several: the same
@@ -138,14 +143,78 @@ run_conf() {
 	run_cgi tasks "$EV" LSHOOK_CONFIG="$CONF" LSHOOK_SECRET= LSHOOK_FSYNC=never
 	assert_stored 1
 	[ -z "$(ls -A "$other")" ] || fail "the file's data dir was used"
-	# The environment's secret replaces the file's.
-	run_cgi tasks "$(ev 2)" LSHOOK_CONFIG="$CONF" LSHOOK_FSYNC=never \
-	    LSHOOK_SECRET="$SECRET2" HTTP_AUTHORIZATION="Bearer $SECRET2"
+	# the same secret in both is harmless
+	run_cgi tasks "$(ev 2)" LSHOOK_CONFIG="$CONF" LSHOOK_FSYNC=never
 	assert_stored 2
-	run_cgi tasks "$EV" LSHOOK_CONFIG="$CONF" LSHOOK_FSYNC=never \
-	    LSHOOK_SECRET="$SECRET2" HTTP_AUTHORIZATION="Bearer $SECRET"
-	assert_http 401 .error "bad credentials"
-	[ "$(log_lines tasks.jsonl)" -eq 2 ]
+}
+
+# Decision (README, "Settings"): a secret that two sources set differently
+# is refused, not overridden: SetEnv LSHOOK_SECRET in .htaccess would
+# otherwise silently replace the one in lshook.conf.
+@test "config: a secret set differently by SetEnv/the environment and the file is 500 naming both" {
+	printf 'LSHOOK_SECRET=%s\n' "$SECRET" > "$CONF"
+	run_cgi tasks "$EV" LSHOOK_CONFIG="$CONF" LSHOOK_SECRET="$SECRET2" \
+	    HTTP_AUTHORIZATION="Bearer $SECRET2"
+	assert_error 500 "bad configuration" "LSHOOK_SECRET is set both in the environment (or SetEnv, under CGI) and in '$CONF'"
+	[[ $stderr != *"$SECRET"* && $stderr != *"$SECRET2"* ]] || fail "secret printed: $stderr"
+	printf 'LSHOOK_SECRET_FILE=/etc/lshook/secret\n' > "$CONF"
+	run_cgi tasks "$EV" LSHOOK_CONFIG="$CONF" LSHOOK_SECRET_FILE=/run/secret
+	assert_error 500 "bad configuration" "LSHOOK_SECRET_FILE is set both"
+}
+
+@test "config: over FastCGI, a SetEnv secret that differs from the file's is 500 naming both" {
+	printf '%s\n' "$SECRET2" > "$BATS_TEST_TMPDIR/secret"
+	printf 'LSHOOK_SECRET_FILE=%s\n' "$BATS_TEST_TMPDIR/secret" > "$CONF"
+	start_fcgi tasks LSHOOK_CONFIG="$CONF"
+	fcgi_request "$EV" HTTP_AUTHORIZATION="Bearer $SECRET2"
+	assert_http 200 .status ok
+	fcgi_request "$EV" LSHOOK_SECRET_FILE=/etc/lshook/secret
+	assert_http 500 .error "bad configuration"
+	[[ $stderr == *"LSHOOK_SECRET_FILE is set both in the server's per-request settings (SetEnv) and in '$CONF'"* ]] ||
+	    fail "stderr: $stderr"
+	stop_fcgi
+}
+
+# --- placeholders ------------------------------------------------------
+
+# Each placeholder secret lshook ships, read from the file that ships it:
+# a changed placeholder must still be refused.
+bundle_example() {	# the lshook.conf.example that bundle.sh writes
+	sed -n "/<<'CONF'\$/,/^CONF\$/p" "$ROOT/scripts/bundle.sh" | sed '1d;$d'
+}
+
+shipped_placeholders() {
+	bundle_example | sed -n 's/^LSHOOK_SECRET=//p'
+	sed -n 's/^#SetEnv LSHOOK_SECRET //p' "$ROOT/www/.htaccess"
+	sed -n 's/^ *LSHOOK_SECRET=\(<.*>\)$/\1/p' "$ROOT/apache/SHARED-HOSTING.md"
+	grep -o 'LSHOOK_SECRET=<[^>]*>' "$ROOT/README.md" | sed 's/^LSHOOK_SECRET=//'
+}
+
+@test "config: the shipped lshook.conf.example is refused for its placeholder, naming the file" {
+	bundle_example | sed "s|^LSHOOK_DATA_DIR=.*|LSHOOK_DATA_DIR=$DATA|" > "$CONF"
+	grep -q '^LSHOOK_SECRET=change-me' "$CONF" || fail "example: $(cat "$CONF")"
+	run_conf
+	assert_error 500 "bad configuration" "LSHOOK_SECRET from '$CONF' is the example's placeholder"
+}
+
+@test "config: every shipped placeholder secret is 500, naming the setting and where it came from" {
+	local p n=0
+	while IFS= read -r p; do
+		[ "${#p}" -ge 16 ] || fail "placeholder '$p' is short: found no placeholder?"
+		n=$((n + 1))
+		run_cgi tasks "$EV" LSHOOK_SECRET="$p" HTTP_AUTHORIZATION="Bearer $p"
+		assert_error 500 "bad configuration" "LSHOOK_SECRET from the environment (or SetEnv, under CGI) is the example's placeholder"
+		printf 'LSHOOK_SECRET=%s\n' "$p" > "$CONF"
+		run_conf HTTP_AUTHORIZATION="Bearer $p"
+		assert_error 500 "bad configuration" "LSHOOK_SECRET from '$CONF'"
+		printf '%s\n' "$SECRET2" "$p" > "$BATS_TEST_TMPDIR/secret"
+		run_cgi tasks "$EV" LSHOOK_SECRET= LSHOOK_SECRET_FILE="$BATS_TEST_TMPDIR/secret"
+		assert_error 500 "bad configuration" "LSHOOK_SECRET_FILE '$BATS_TEST_TMPDIR/secret' is the example's placeholder"
+		run_cgi tasks "$EV" LSHOOK_SECRET="$SECRET,$p"
+		assert_error 500 "bad configuration" "placeholder"
+	done < <(shipped_placeholders)
+	# bundle.sh, .htaccess, SHARED-HOSTING.md, README.md
+	[ "$n" -eq 4 ] || fail "found $n placeholders: $(shipped_placeholders)"
 }
 
 # --- the environment --------------------------------------------------
@@ -285,11 +354,23 @@ make_site() {
 	[[ $stderr == *"$SITE/lshook.conf:3"* ]] || fail "stderr: $stderr"
 }
 
+@test "config: a subfolder install without LSHOOK_CONFIG names the config path it looked for" {
+	make_site
+	HOOKS=$SITE/www/hooks run_cgi tasks "$EV" LSHOOK_SECRET= HTTP_AUTHORIZATION= \
+	    LSHOOK_DATA_DIR="$DATA"
+	assert_error 500 "not configured" "no secret: set LSHOOK_SECRET or LSHOOK_SECRET_FILE (looked in the server's per-request settings (SetEnv), the environment (or SetEnv, under CGI) and the default config '$SITE/lshook.conf' (not found; name yours with SetEnv LSHOOK_CONFIG))"
+	# a config file without a secret is named too
+	printf 'LSHOOK_FSYNC=never\n' > "$CONF"
+	HOOKS=$SITE/www/hooks run_cgi tasks "$EV" LSHOOK_SECRET= HTTP_AUTHORIZATION= \
+	    LSHOOK_DATA_DIR="$DATA" LSHOOK_CONFIG="$CONF"
+	assert_error 500 "not configured" "and LSHOOK_CONFIG '$CONF')"
+}
+
 @test "config: a handler outside a hooks/ folder has no default data directory" {
 	mkdir -p "$BATS_TEST_TMPDIR/bin"
 	cp "$HOOKS/tasks.fcgi" "$BATS_TEST_TMPDIR/bin/"
 	HOOKS=$BATS_TEST_TMPDIR/bin run_cgi tasks "$EV" LSHOOK_DATA_DIR=
-	assert_error 500 "not configured" LSHOOK_DATA_DIR
+	assert_error 500 "not configured" "LSHOOK_DATA_DIR is not set (looked in the server's per-request settings (SetEnv), the environment (or SetEnv, under CGI) and no config file (LSHOOK_CONFIG is not set, and the handler is not in a hooks/ folder))"
 }
 
 @test "config: a bad LSHOOK_MAX_BODY is 500" {

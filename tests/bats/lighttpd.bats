@@ -318,3 +318,24 @@ wait_error_log() { wait_log "$BATS_TEST_TMPDIR/lighttpd/error.log" "$1"; }
 	assert_http 200
 	[ "$(grep -c lshook- "$log")" -eq 1 ]
 }
+
+# lighttpd refuses a POST that has neither Content-Length nor
+# Transfer-Encoding itself (request.c, "POST-request, but content-length
+# missing -> 411"), with no setting to turn it off: such a request never
+# reaches a handler.  README, "Status page" and "Troubleshooting", say so.
+@test "lighttpd: a POST without a body is lighttpd's own HTML 411; with Content-Length: 0 status.fcgi answers 405" {
+	start_lighttpd
+	local log=$BATS_TEST_TMPDIR/lighttpd/error.log
+	curl_http /hooks/status.fcgi -X POST -H "Authorization: Bearer $SECRET"
+	[ "$http_status" = 411 ] || fail "status $http_status: $http_body"
+	[[ $http_headers == *"Content-Type: text/html"* ]] || fail "headers: $http_headers"
+	curl_http /hooks/status.fcgi -X POST -H 'Content-Length: 0' \
+	    -H "Authorization: Bearer $SECRET"
+	assert_http 405 .error "method not allowed"
+	[[ $http_headers == *"Allow: GET, HEAD"* ]] || fail "headers: $http_headers"
+	curl_http /hooks/status.fcgi -X POST --data '{}'
+	assert_http 405
+	wait_error_log 'lshook-status: 405' || fail "error log: $(cat "$log")"
+	# the 411 left no line of the handler: only the two 405s
+	[ "$(grep -c 'lshook-status:' "$log")" -eq 2 ] || fail "error log: $(cat "$log")"
+}

@@ -283,7 +283,9 @@ wait_error_log() { wait_log "$NGX/error.log" "$1"; }
 	    fail "$(grep -E '^(Uid|Gid)' "/proc/$pid/status")"
 	grep -q '^CapEff:[[:space:]]*0*$' "/proc/$pid/status" ||
 	    fail "$(grep ^Cap "/proc/$pid/status")"
-	run env -i REQUEST_METHOD=GET PATH_INFO=/health cgi-fcgi -bind -connect "$sock"
+	# per-request settings: an unconfigured training handler is not UP
+	run env -i REQUEST_METHOD=GET PATH_INFO=/health LSHOOK_SECRET="$SECRET" \
+	    LSHOOK_DATA_DIR="$BATS_TEST_TMPDIR" cgi-fcgi -bind -connect "$sock"
 	[[ $output == *'{"status":"UP","model_class":"lshook"}'* ]] || fail "health: $output"
 }
 

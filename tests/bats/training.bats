@@ -41,6 +41,23 @@ get() {
 	assert_nothing_stored
 }
 
+@test "training: GET /health unconfigured is 500 with the configuration error, not UP" {
+	local p
+	for p in /health / ""; do
+		get "$p" LSHOOK_SECRET=
+		assert_training_error 500 "not configured"
+		[[ $stderr == *"no secret"* ]] || fail "stderr: $stderr"
+	done
+	get /health LSHOOK_FSYNC=sometimes
+	assert_training_error 500 "bad configuration"
+	[[ $stderr == *LSHOOK_FSYNC* ]] || fail "stderr: $stderr"
+	get /health LSHOOK_SECRET=change-me-to-a-long-random-secret
+	assert_training_error 500 "bad configuration"
+	# with credentials too: what is wrong is the configuration
+	get /health LSHOOK_SECRET= HTTP_AUTHORIZATION="Bearer $SECRET"
+	assert_training_error 500 "not configured"
+}
+
 @test "training: HEAD /health is answered like GET, without the body" {
 	local raw=$BATS_TEST_TMPDIR/raw
 	get /health
