@@ -6,6 +6,7 @@
 
 #include "event.h"
 #include "fuzz.h"
+#include "jtree.h"
 #include "wtf8.h"
 
 int
@@ -15,6 +16,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct iovec iov[3];
 	struct event ev;
 	struct buf text = { 0 };
+	struct jtree t;
 	cJSON *rec;
 	size_t n;
 
@@ -31,6 +33,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		nl = memchr(line, '\n', n);
 		if (nl != line + n - 1)
 			abort();
+		/* deeper than cJSON reads (fuzz.h): jtree, which reads
+		 * lone surrogates itself */
+		if (fuzz_json_depth(line, n) >= CJSON_NESTING_LIMIT) {
+			if (jtree_parse(&t, line, n - 1, JTREE_FULL) != LSH_OK)
+				abort();
+			jtree_free(&t);
+			event_free(&ev);
+			free(line);
+			free(body);
+			return 0;
+		}
 		/* cJSON refuses lone surrogate escapes, which a record
 		 * keeps as sent: it reads them as WTF-8 (wtf8.h) */
 		wtf8_unescape_lone(&text, line, n);

@@ -32,3 +32,26 @@ fuzz_fields(char *copy, size_t size, const char **fields, size_t n)
 		fields[i++] = NULL;
 	return n;
 }
+
+size_t
+fuzz_json_depth(const char *s, size_t n)
+{
+	size_t i, depth = 0, max = 0;
+	int in = 0;
+
+	for (i = 0; i < n; i++) {
+		if (in) {
+			if (s[i] == '\\')
+				i++;
+			else if (s[i] == '"')
+				in = 0;
+		} else if (s[i] == '"')
+			in = 1;
+		else if (s[i] == '[' || s[i] == '{') {
+			if (++depth > max)
+				max = depth;
+		} else if ((s[i] == ']' || s[i] == '}') && depth > 0)
+			depth--;
+	}
+	return max;
+}

@@ -9,23 +9,26 @@
 
 /*
  * Nesting limit of a body: containers inside containers, the root object
- * counting one.  Task data is arbitrary user JSON, so the bound follows
- * Python, not Label Studio's own fields.  Measured with Debian 12's
- * /usr/bin/python3 (3.11, recursion limit 1000) called from the top of a
- * script: json.dumps writes and json.loads reads 993 levels of lists and
- * of dicts alike, one more raises RecursionError; each frame the caller
- * already stands in takes one level off.  The log record wraps the body
- * one level deeper (the envelope), so 960 keeps every record lshook
- * writes readable by json.loads with about 30 frames of caller, and
- * accepts what Label Studio can post: requests.post(json=...) runs
- * json.dumps from inside Django and requests, well below the top.
- * Beyond 960 the answer is 400 "nested too deeply".  The scanner keeps
- * no C stack per level (json.c: one bit per level), and jtree, which
- * reads records, allows JTREE_MAX_DEPTH.  jq 1.6 (Debian 12) reads far
- * less (256 parser units, an object takes two): docs/SECURITY.md says
- * what a user of jq then sees.
+ * counting one.  Task data is arbitrary user JSON and a body we refuse is
+ * an event lost for good (Label Studio never retries it, and counts the
+ * failure toward switching the webhook off), so the bound takes whatever
+ * a current Python's json.dumps can write.  Measured (json.dumps writes
+ * and json.loads reads, lists and dicts alike, called from the top of a
+ * script, default recursion limit): Python 3.11 (Debian 12) 993 levels,
+ * 3.12 1497, 3.13 9998; one more raises RecursionError.  10000 covers
+ * 3.13's 9998 with a margin.  The log record wraps the body one level
+ * deeper (the envelope), so a record deeper than about 990 levels needs
+ * Python 3.12 (to 1497) or 3.13 to read it with json.loads (or 3.11 with
+ * sys.setrecursionlimit raised: it reads 20000 levels on an 8 MiB stack),
+ * or lshook's own tools; jq 1.6 (Debian 12) reads far less (256 parser
+ * units, an object takes two) and `jq -R 'fromjson? // empty'` skips such
+ * lines: docs/SECURITY.md.  Beyond 10000 the answer is 400 "nested too
+ * deeply".  Nothing costs C stack per level: the scanner keeps one bit a
+ * level (json.c, 1250 bytes in all), and jtree, which reads records
+ * (JTREE_MAX_DEPTH, one more), its parser and canonical writer, keep
+ * their open containers on heap stacks (about 200 bytes a level).
  */
-#define LSH_JSON_MAX_DEPTH 960
+#define LSH_JSON_MAX_DEPTH 10000
 
 /* A slice of the scanned input: raw token bytes, quotes included. */
 struct span {

@@ -236,11 +236,13 @@ assert_stored_exactly() {
 	assert_output "$body"
 }
 
-@test "hostile: 961 levels of nesting, or 100000, are 400 invalid json" {
+@test "hostile: 10001 levels of nesting, or 100000, are 400 invalid json" {
 	local open close
-	# LSH_JSON_MAX_DEPTH (960) levels in all, the root object included
-	open=$(printf '[%.0s' $(seq 959))
-	close=$(printf ']%.0s' $(seq 959))
+	# LSH_JSON_MAX_DEPTH (10000) levels in all, the root object included,
+	# on a 256 KiB stack: the scanner keeps no C stack per level
+	local CGI_WRAPPER=(bash -c 'ulimit -s 256 && exec "$@"' stack256)
+	open=$(repeat_a 9999 | tr a '[')
+	close=$(repeat_a 9999 | tr a ']')
 	run_cgi tasks '{"action":"TASKS_CREATED","x":'"$open$close"'}'
 	assert_http 200 .status ok
 	rm -f "$DATA/tasks.jsonl"

@@ -7,7 +7,12 @@
 # (task data is arbitrary user JSON).  Each is answered 200, logged byte
 # for byte, readable by Python's json.loads, "lshook check" clean, and
 # "lshook snapshot" exports it.  Past the documented bound (LSH_JSON_MAX_DEPTH,
-# 960 levels, lib/json.h) the answer is 400 and nothing is stored.
+# 10000 levels, lib/json.h: what Python 3.13's json.dumps writes) the
+# answer is 400 and nothing is stored.  Debian 12's python3 (3.11) reads
+# 993 levels with its default recursion limit: records up to 900 levels
+# are checked with it as it is, deeper ones with the limit raised
+# (measured: 3.11 then reads 20000 levels on the default 8 MiB stack) and
+# with lshook's own tools, on a 256 KiB stack.
 # Every test posts its own bodies (distinct ids), so the dedup window
 # cannot hide a record.
 load helpers
@@ -17,15 +22,18 @@ LSHOOK=$ROOT/bin/lshook
 PAYLOAD=$ROOT/tests/tools/ls_payload.py
 LOG_PAYLOAD=$ROOT/tests/tools/log_payload.py
 LS_TIMEOUT=10
-BOUND=960	# LSH_JSON_MAX_DEPTH
+BOUND=10000	# LSH_JSON_MAX_DEPTH
 
 setup() { setup_data; }
 
 teardown() { stop_lighttpd; }
 
-# lshook ARGS...: run bin/lshook (under valgrind with VALGRIND=1).
+# lshook ARGS...: run bin/lshook (under valgrind with VALGRIND=1), on a
+# 256 KiB stack with SMALL_STACK=1.
 lshook() {
-	run --separate-stderr "${VALGRIND_CMD[@]}" "$LSHOOK" "$@"
+	local wrap=()
+	[ "${SMALL_STACK:-0}" = 1 ] && wrap=(bash -c 'ulimit -s 256 && exec "$@"' stack256)
+	run --separate-stderr "${wrap[@]}" "${VALGRIND_CMD[@]}" "$LSHOOK" "$@"
 	assert_clean_run
 }
 
@@ -39,7 +47,8 @@ make_payload() {
 
 # post_recorded KIND SEED FAMILY: post a new payload as Label Studio does;
 # it must be answered 200 and its record hold the payload byte for byte
-# (the compacted bytes Python sent), in a log json.loads reads whole.
+# (the compacted bytes Python sent), in a log json.loads reads whole (with
+# DEEP=1, once Python's recursion limit is raised: lines deeper than 993).
 post_recorded() {
 	local id
 	make_payload "$1" "$2"
@@ -48,13 +57,14 @@ post_recorded() {
 	id=$(printf '%s' "$http_body" | jq -r .id)
 	[ "$id" = "sha256:$(sent_sha256 "$PAYLOAD_FILE")" ] ||
 	    fail "$1: id $id is not the hash of the bytes sent"
-	run /usr/bin/python3 "$LOG_PAYLOAD" "$DATA/$3.jsonl" "$id" \
+	run /usr/bin/python3 "$LOG_PAYLOAD" ${DEEP:+--deep} "$DATA/$3.jsonl" "$id" \
 	    "$PAYLOAD_FILE.compact"
 	[ "$status" -eq 0 ] || fail "$1: $output"
 }
 
 # The data directory passes "lshook check" and "lshook snapshot" exports
-# it as JSON that Python reads; the export is left in $SNAPSHOT.
+# it as JSON that Python reads (DEEP=1: with its recursion limit raised);
+# the export is left in $SNAPSHOT.
 assert_readable() {
 	stop_lighttpd	# the handlers are done following their events
 	lshook check -d "$DATA"
@@ -65,7 +75,9 @@ assert_readable() {
 	SNAPSHOT=$output
 	printf '%s' "$SNAPSHOT" > "$BATS_TEST_TMPDIR/snapshot.json"
 	/usr/bin/python3 -c 'import json, sys
-json.loads(open(sys.argv[1], "rb").read())' "$BATS_TEST_TMPDIR/snapshot.json" ||
+if sys.argv[2]: sys.setrecursionlimit(100000)
+json.loads(open(sys.argv[1], "rb").read())' "$BATS_TEST_TMPDIR/snapshot.json" \
+	    "${DEEP:-}" ||
 	    fail "the snapshot does not parse with json.loads"
 }
 
@@ -122,11 +134,68 @@ PY
 	[ "$(log_lines annotations.jsonl)" -eq 1 ]
 }
 
-@test "labelstudio-data: a body nested exactly $BOUND levels is recorded" {
+@test "labelstudio-data: a body nested exactly $BOUND levels is recorded, and every tool reads it" {
+	local DEEP=1 SMALL_STACK=1 id cut
 	start_lighttpd
-	# TASKS_CREATED: the body, the tasks list and the task take 3 levels
+	# TASKS_CREATED: the body, the tasks list and the task take 3 levels;
+	# ANNOTATION_CREATED: the body and the task take 2
 	post_recorded tasks-deep-dict:$((BOUND - 3)) 7 tasks
+	# jq 1.6 stops at such a line; jq -R 'fromjson? // empty' skips it
+	run jq -c . "$DATA/tasks.jsonl"
+	[[ $status -ne 0 && $output == *"Exceeds depth limit"* ]] ||
+	    fail "jq 1.6 read it: $status $output"
+	run jq -cR 'fromjson? // empty' "$DATA/tasks.jsonl"
+	[ "$status" -eq 0 ] && [ -z "$output" ] || fail "jq -R: $status $output"
+	cut=$(grep -o '"received_at":"[^"]*"' "$DATA/tasks.jsonl" | cut -d'"' -f4)
+	post_recorded tasks-deep-list:$((BOUND - 3)) 9 tasks
+	post_recorded annotation-deep-labels:$((BOUND - 2)) 10 annotations
+	# the same bytes as CGI, on a 256 KiB stack: no C stack per level
+	# (the scanner, and the annotation's tree for the ontology)
+	make_payload annotation-deep-labels:$((BOUND - 2)) 11
+	local CGI_WRAPPER=(bash -c 'ulimit -s 256 && exec "$@"' stack256)
+	run_cgi_file annotations "$PAYLOAD_FILE.compact"
+	assert_http 200 .status ok
+	[ "$(log_lines tasks.jsonl)" -eq 2 ]
+	[ "$(log_lines annotations.jsonl)" -eq 2 ]
+	# check, and a snapshot Python reads (3.11 with the limit raised)
 	assert_readable
+	[[ $SNAPSHOT == *'"leaf 7"'* && $SNAPSHOT == *'"leaf 11"'* ]] ||
+	    fail "the snapshot lost the deep data"
+	lshook snapshot -d "$DATA" -f jsonl -o "$BATS_TEST_TMPDIR/all.jsonl"
+	[ "$status" -eq 0 ] || fail "snapshot jsonl: $stderr"
+	lshook snapshot -d "$DATA" --until "$cut" -o "$BATS_TEST_TMPDIR/first.json"
+	[ "$status" -eq 0 ] || fail "snapshot --until: $stderr"
+	# diff: between cuts, and between snapshot files whose deepest leaf
+	# differs
+	lshook diff "$cut" now -d "$DATA"
+	[ "$status" -eq 1 ] || fail "diff: $status $output $stderr"
+	[[ $output == *"+ task 1009"* && $output == *"+ annotation 5010"* ]] ||
+	    fail "diff: $output"
+	sed 's/"leaf 9"/"leaf 99"/' "$BATS_TEST_TMPDIR/all.jsonl" \
+	    > "$BATS_TEST_TMPDIR/changed.jsonl"
+	lshook diff "$BATS_TEST_TMPDIR/all.jsonl" "$BATS_TEST_TMPDIR/changed.jsonl" -d "$DATA"
+	[ "$status" -eq 1 ] && [ "$output" = "~ task 1009 data" ] ||
+	    fail "diff of files: $status $output $stderr"
+	# tail, as lines and as records (projects.jsonl holds project 3's
+	# first sighting); stats; the ontology from the logs
+	lshook tail -d "$DATA" -n 10
+	[ "$status" -eq 0 ] && [ "${#lines[@]}" -eq 5 ] ||
+	    fail "tail: $output $stderr"
+	lshook tail -d "$DATA" -n 10 --json
+	[ "$status" -eq 0 ] || fail "tail --json: $stderr"
+	printf '%s\n' "$output" > "$BATS_TEST_TMPDIR/tail.jsonl"
+	cmp -s <(sort "$BATS_TEST_TMPDIR/tail.jsonl") \
+	    <(cat "$DATA"/{tasks,annotations,projects}.jsonl | sort) ||
+	    fail "tail --json does not print the records as logged"
+	lshook stats -d "$DATA"
+	[ "$status" -eq 0 ] || fail "stats: $stderr"
+	lshook ontology rebuild -d "$DATA"
+	[ "$status" -eq 0 ] || fail "ontology rebuild: $stderr"
+	[[ $output == *"from 3 records"* ]] || fail "ontology rebuild: $output"
+	lshook ontology show -d "$DATA" 3
+	[ "$status" -eq 0 ] || fail "ontology show: $stderr"
+	[[ $output == *'"Deep 10":1'* && $output == *'"Deep 11":1'* ]] ||
+	    fail "ontology show: $output"
 }
 
 @test "labelstudio-data: one level more than $BOUND is answered 400, nothing stored" {
@@ -139,8 +208,10 @@ PY
 	assert_nothing_stored
 	# the same bytes as CGI: the diagnostic names the reason
 	/usr/bin/python3 -c 'import json, sys
+sys.setrecursionlimit(100000)
 sys.stdout.write(json.dumps(json.load(open(sys.argv[1]))))' "$PAYLOAD_FILE" \
 	    > "$BATS_TEST_TMPDIR/deeper"
+	local CGI_WRAPPER=(bash -c 'ulimit -s 256 && exec "$@"' stack256)
 	run_cgi_file tasks "$BATS_TEST_TMPDIR/deeper"
 	assert_error 400 "invalid json" "nested too deeply"
 }

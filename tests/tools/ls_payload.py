@@ -9,6 +9,8 @@ KIND is one of
   tasks-deep-list:N       TASKS_CREATED whose task data nests N lists
   tasks-deep-dict:N       the same with N dicts
   annotation-deep-dict:N  ANNOTATION_CREATED whose task data nests N dicts
+  annotation-deep-labels:N  the same, with a label in its result whose
+                          value nests as deep (N + 2 levels in all)
 SEED makes the ids and text distinct per test.  FILE gets json.dumps of the
 payload (as requests.post(json=...) sends it), which ls_send.py loads and
 posts again; "FILE.compact" gets the payload with "," and ":" separators:
@@ -16,6 +18,12 @@ the bytes lshook must log.
 """
 import json
 import sys
+
+# Debian 12's python3 is 3.11, whose json stops near 993 levels (its
+# recursion limit); Python 3.13 writes 9998.  To post what a Label Studio
+# on 3.13 posts, raise the limit: 3.11's json then reads and writes 10001
+# levels and more (measured to 20000) on the default 8 MiB stack.
+sys.setrecursionlimit(100000)
 
 LONE = "\ud83d"
 
@@ -67,6 +75,17 @@ def payload(kind, seed):
                 "task": t,
                 "annotation": {"id": 5000 + seed, "task": t["id"],
                                "result": []}}
+    if kind == "annotation-deep-labels":
+        t = task(seed, deep(depth, "dict", seed))
+        value = {"labels": ["Deep %s" % seed],
+                 "deep": deep(depth - 3, "dict", seed)}
+        return {"action": "ANNOTATION_CREATED", "project": {"id": 3},
+                "task": t,
+                "annotation": {"id": 5000 + seed, "task": t["id"],
+                               "result": [{"from_name": "label",
+                                           "to_name": "text",
+                                           "type": "labels",
+                                           "value": value}]}}
     raise SystemExit("unknown kind " + kind)
 
 

@@ -192,7 +192,9 @@ test_depth(void)
 	    "100000 levels are refused, no stack growth");
 	json_event_free(&ev);
 	free(deep);
-	CHECK(LSH_JSON_MAX_DEPTH >= 900, "the bound takes 900 levels");
+	/* Python 3.13's json.dumps writes 9998 levels: every body it can
+	 * write is accepted, the root object included (lib/json.h) */
+	CHECK(LSH_JSON_MAX_DEPTH >= 9998 + 1, "the bound takes 9998 levels");
 }
 
 static void

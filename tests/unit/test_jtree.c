@@ -154,9 +154,12 @@ test_deep(void)
 		jtree_free(&t);
 		free(s);
 		s = deep_text(JTREE_MAX_DEPTH, kinds[i], &n);
-		snprintf(name, sizeof(name), "JTREE_MAX_DEPTH levels (%c) parse",
-		    kinds[i]);
-		CHECK(jtree_parse(&t, s, n, JTREE_FULL) == LSH_OK, name);
+		snprintf(name, sizeof(name),
+		    "JTREE_MAX_DEPTH levels (%c) parse and print back", kinds[i]);
+		b.len = 0;
+		CHECK(jtree_parse(&t, s, n, JTREE_FULL) == LSH_OK &&
+		    jtree_write_canon(&b, t.root) == LSH_OK && b.len == n &&
+		    memcmp(b.p, s, n) == 0, name);
 		jtree_free(&t);
 		free(s);
 		s = deep_text(JTREE_MAX_DEPTH + 1, kinds[i], &n);
