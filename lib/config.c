@@ -484,28 +484,31 @@ add_secrets(struct config *c, char *list, const char *seps, const char *where)
 }
 
 /*
- * A secret setting given by two sources with different values is refused:
- * SetEnv LSHOOK_SECRET in .htaccess would otherwise silently replace the
- * one in lshook.conf, and the secret Label Studio was given would get 401
- * (README, "Settings").  The same value twice is harmless.
+ * A secret setting that the config file and the server (SetEnv, the
+ * environment) give different values is refused: SetEnv LSHOOK_SECRET in
+ * .htaccess would otherwise silently replace the one in lshook.conf, and
+ * the secret Label Studio was given would get 401 (README, "Settings").
+ * The same value twice is harmless.  Between the server's own two (a
+ * per-request FastCGI param over the process environment) the documented
+ * precedence holds: one server configuration, one intent.
  */
 static void
 check_secret_sources(struct config *c, const struct sources *s,
     const char *key)
 {
-	const char *v[3], *from[3] = { FROM_PARAMS, FROM_ENV, s->file_path };
-	size_t i, j;
+	const char *v[2], *from[2] = { FROM_PARAMS, FROM_ENV }, *f;
+	size_t i;
 
+	if (s->file_text == NULL || (f = file_lookup(s, key)) == NULL ||
+	    *f == '\0')
+		return;
 	v[0] = vec_lookup(s->params, key);
 	v[1] = vec_lookup(s->env, key);
-	v[2] = s->file_text != NULL ? file_lookup(s, key) : NULL;
-	for (i = 0; i < 3; i++)
-		for (j = i + 1; j < 3; j++)
-			if (v[i] != NULL && v[j] != NULL && *v[i] != '\0' &&
-			    *v[j] != '\0' && strcmp(v[i], v[j]) != 0)
-				set_error(c, LSH_E_CONFIG, "%s is set both in %s and "
-				    "in %s, differently: the first would override the "
-				    "second; keep one", key, from[i], from[j]);
+	for (i = 0; i < 2; i++)
+		if (v[i] != NULL && *v[i] != '\0' && strcmp(v[i], f) != 0)
+			set_error(c, LSH_E_CONFIG, "%s is set both in %s and in "
+			    "%s, differently: the first would override the "
+			    "second; keep one", key, from[i], s->file_path);
 }
 
 static void

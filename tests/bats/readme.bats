@@ -17,6 +17,7 @@ load helpers
 RUN_BLOCKS=(
 	"A ten-minute tour 1"
 	"Authentication 1"
+	"Settings 1"
 	"The logs 1"
 	"The logs 2"
 	"What lshook does with events 1"
@@ -145,6 +146,22 @@ teardown_file() { stop_server; }
 	assert_success
 	assert_shown "$script"
 	[ "$(grep -c '^HTTP/1.1 200 OK' <<<"$output")" -eq 2 ]
+}
+
+@test "readme: the install check of Settings answers ok and stores nothing" {
+	[ -f "$LSHOOK_RUN_DIR/lighttpd.pid" ] || fail "make run: $(cat "$BATS_FILE_TMPDIR/run.out")"
+	local before
+	script=$(block "Settings" 1)
+	[[ $script == *'?check'* ]] || fail "not the check block: $script"
+	before=$(cat "$LSHOOK_RUN_DIR"/data/*.jsonl | wc -l)
+	script=$(printf '%s\n' "$script" |
+	    sed -e "s|https://your.host|http://127.0.0.1:$LSHOOK_PORT|g" \
+	        -e "s|<secret>|$(head -n 1 "$LSHOOK_RUN_DIR/secret")|g")
+	run bash -ec "$script"
+	assert_success
+	[ "$(jq -r '.status + " " + .check.handler' <<<"$output")" = "ok tasks" ] ||
+	    fail "answer: $output"
+	[ "$(cat "$LSHOOK_RUN_DIR"/data/*.jsonl | wc -l)" -eq "$before" ]
 }
 
 @test "readme: the jq examples run on the tour's logs" {
