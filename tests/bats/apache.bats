@@ -5,7 +5,8 @@
 #   fcgid-htaccess   www/.htaccess on a shared-host style server: mod_fcgid,
 #                    AllowOverride All, settings by SetEnv LSHOOK_CONFIG; also
 #                    without mod_rewrite, without FollowSymLinks, with the
-#                    host's LimitRequestBody, and with no program module at all
+#                    host's LimitRequestBody, and with no program module at all;
+#                    apache/SHARED-HOSTING.md's commands run on it as written
 #   cgid-htaccess    the same .htaccess without mod_fcgid: plain CGI through
 #                    mod_cgid, settings by SetEnv of the settings themselves
 #   cgi-htaccess     the same with mod_cgi under the prefork MPM
@@ -215,8 +216,10 @@ stop_spawned() {
 
 # Setup fcgid-htaccess: the shipped .htaccess plus SetEnv LSHOOK_CONFIG, a
 # config file outside the document root.  REWRITE=0 leaves mod_rewrite out.
+# Sets FCGID_CONF, the config file's path.
 start_fcgid_htaccess() {
 	local conf=$T/home/user/lshook.conf
+	FCGID_CONF=$conf
 	printf 'LSHOOK_DATA_DIR=%s\nLSHOOK_SECRET=%s\n' "$DATA" "$SECRET" > "$conf"
 	chmod 0640 "$conf"
 	[ "$(id -u)" -eq 0 ] && chgrp "$RUN_GROUP" "$conf"
@@ -493,6 +496,72 @@ check_clean_urls() {
 	[ "$(log_lines training.jsonl)" -eq 1 ]
 }
 
+# --- apache/SHARED-HOSTING.md's commands -----------------------------------------
+
+# The ```sh blocks of apache/SHARED-HOSTING.md that the fcgid-htaccess test
+# below runs, as "PLACE N" (see shdoc_fences).
+SHDOC_RUN_BLOCKS=("6. Check it 1")
+
+# shdoc_fences [LANG PLACE N]: without arguments, every fenced block of
+# apache/SHARED-HOSTING.md, one a line: "LANG<TAB>PLACE N" (LANG empty for
+# a plain ```), PLACE the numbered step ("6. Check it" for "6. **Check
+# it**") or else the "## " section, N counting LANG's blocks there.  With
+# arguments: the lines of that block, without the fence's indentation.
+shdoc_fences() {
+	awk -v lang="${1-}" -v want="${2-}" -v n="${3-}" '
+	    /^## / { place = substr($0, 4); delete k }
+	    /^[0-9]+\. \*\*[^*]+\*\*/ {
+		place = $0; sub(/\*\*/, "", place); sub(/\*\*.*/, "", place)
+		sub(/\.$/, "", place); delete k
+	    }
+	    /^ *```/ {
+		if (inside) {
+			if (copy) exit
+			inside = 0
+			next
+		}
+		inside = 1
+		fence = $0; sub(/^ */, "", fence)
+		indent = length($0) - length(fence)
+		l = substr(fence, 4)
+		k[l]++
+		p = place == "" ? "(top)" : place
+		if (want == "") printf "%s\t%s %d\n", l, p, k[l]
+		else if (l == lang && p == want && k[l] == n) copy = 1
+		next
+	    }
+	    copy { print substr($0, indent + 1) }' "$ROOT/apache/SHARED-HOSTING.md"
+}
+
+# shdoc_paths: sed filter from the guide's example paths to the test tree's.
+shdoc_paths() {
+	sed -e "s#/home/you/lshook-data#$DATA#g" -e "s#/home/you/lshook.conf#$FCGID_CONF#g"
+}
+
+# shdoc_check_output COMMAND SHOWN PRINTED: what a command of the guide
+# printed is what the guide shows.  A shown line with "..." is JSON with
+# "..." for values that vary: the same keys, and every other value equal;
+# anything else must come out exactly.
+shdoc_check_output() {
+	local cmd=$1 want=$2 got=$3 wantj
+	if [[ $want != *...* ]]; then
+		[ "$got" = "$want" ] || fail "SHARED-HOSTING.md: $cmd
+shows:  $want
+prints: $got"
+		return 0
+	fi
+	wantj=$(printf '%s' "$want" | sed -e 's/\.\.\./"@any@"/g' | jq -c .) ||
+	    fail "SHARED-HOSTING.md shows no JSON for $cmd: $want"
+	jq -e . <<<"$got" > /dev/null 2>&1 || fail "not JSON from $cmd: $got"
+	jq -en --argjson w "$wantj" --argjson g "$got" '
+	    ([$w | paths(scalars)] | sort) == ([$g | paths(scalars)] | sort) and
+	    all($w | paths(scalars) as $p | [$p, ($w | getpath($p))];
+	        .[0] as $p | .[1] as $v | $v == "@any@" or ($g | getpath($p)) == $v)' > /dev/null ||
+	    fail "SHARED-HOSTING.md: $cmd
+shows:  $want
+prints: $got"
+}
+
 # --- fcgid-htaccess: mod_fcgid and www/.htaccess, as on a shared host ----------
 
 @test "apache fcgid .htaccess: every Label Studio fixture is recorded field by field" {
@@ -514,6 +583,75 @@ check_clean_urls() {
 	start_fcgid_htaccess
 	check_nothing_else
 	check_clean_urls
+}
+
+# Issue 13: every command example of apache/SHARED-HOSTING.md runs as
+# written, with only https://your.host and <secret> replaced, and prints
+# what the guide shows; the settings it tells to write are this setup's.
+@test "apache fcgid .htaccess: SHARED-HOSTING.md's commands run as written and print what it shows" {
+	local b name lang found unlisted="" script line cmd i out rc re_shown re_trail
+	local cmds=() wants=()
+	# every ```sh block is run here
+	for b in "${SHDOC_RUN_BLOCKS[@]}"; do
+		shdoc_fences | grep -qxF "sh"$'\t'"$b" || fail "no sh block '$b' in SHARED-HOSTING.md"
+	done
+	while IFS=$'\t' read -r lang name; do
+		[ "$lang" = sh ] || continue
+		found=0
+		for b in "${SHDOC_RUN_BLOCKS[@]}"; do
+			[ "$b" = "$name" ] && found=1
+		done
+		[ "$found" = 1 ] || unlisted="$unlisted '$name'"
+	done < <(shdoc_fences)
+	[ -z "$unlisted" ] || fail "sh blocks of SHARED-HOSTING.md that apache.bats does not run:$unlisted"
+
+	start_fcgid_htaccess
+	# step 5's line is the one this setup appends, uncommented from the
+	# line www/.htaccess ships
+	line=$(shdoc_fences apache "5. Tell lshook where the settings are" 1 | shdoc_paths)
+	[ "$line" = "SetEnv LSHOOK_CONFIG $FCGID_CONF" ] || fail "step 5 shows: $line"
+	[ "$(tail -n 1 "$WWW/.htaccess")" = "$line" ] || fail "setup's .htaccess: $(tail -n 3 "$WWW/.htaccess")"
+	grep -q '^#SetEnv LSHOOK_CONFIG /' "$ROOT/www/.htaccess" ||
+	    fail "www/.htaccess has no #SetEnv LSHOOK_CONFIG line to uncomment"
+	# step 4's settings are the config file's: the same keys, the same data directory
+	script=$(shdoc_fences "" "4. Write the settings" 1 | shdoc_paths)
+	[ "$(cut -d= -f1 <<<"$script")" = "$(cut -d= -f1 "$FCGID_CONF")" ] ||
+	    fail "step 4 shows: $script"
+	[ "$(head -n 1 <<<"$script")" = "$(head -n 1 "$FCGID_CONF")" ] || fail "step 4 shows: $script"
+
+	for b in "${SHDOC_RUN_BLOCKS[@]}"; do
+		# commands, each with what it shows: the "#" lines after it,
+		# joined, or a "# TEXT" at its end
+		script=$(shdoc_fences sh "${b% *}" "${b##* }" |
+		    sed -e "s|https://your\.host|$BASE_URL|g" -e "s|<secret>|$SECRET|g")
+		cmds=() wants=() i=-1
+		re_shown='^#[[:space:]]*(.*)$'
+		re_trail='[[:space:]]#[[:space:]]+([^#]*[^#[:space:]])[[:space:]]*$'
+		while IFS= read -r line; do
+			if [[ $line =~ $re_shown ]]; then
+				[ "$i" -ge 0 ] || fail "$b: output before a command: $line"
+				wants[i]+=${BASH_REMATCH[1]}
+			elif [[ -n ${line//[[:space:]]/} ]]; then
+				if [ "$i" -ge 0 ] && [[ ${cmds[i]} == *\\ ]]; then
+					cmds[i]+=$'\n'$line
+				else
+					i=$((i + 1))
+					cmds[i]=$line wants[i]=
+				fi
+				[[ $line =~ $re_trail ]] && wants[i]=${BASH_REMATCH[1]}
+			fi
+		done <<<"$script"
+		[ "$i" -ge 0 ] || fail "$b: no command"
+		for i in "${!cmds[@]}"; do
+			cmd=${cmds[i]}
+			rc=0
+			out=$(timeout 60 sh -c "$cmd" 2>&1) || rc=$?
+			[ "$rc" -eq 0 ] || fail "$b: exit $rc: $cmd: $out"
+			shdoc_check_output "$cmd" "$(shdoc_paths <<<"${wants[i]}")" "$out"
+		done
+	done
+	# ?check stored nothing, and left no probe
+	assert_nothing_stored
 }
 
 @test "apache fcgid .htaccess: FcgidMaxRequestLen's 128 KiB default: 131073 bytes is 500, nothing stored" {
