@@ -411,9 +411,31 @@ check_sized_record() {
 
 stop_lighttpd() {
 	[ -n "${LIGHTTPD_PID:-}" ] || return 0
+	local kids
+	kids=$(pgrep -P "$LIGHTTPD_PID" 2>/dev/null || true)
 	kill -TERM "$LIGHTTPD_PID" 2>/dev/null || true
 	wait "$LIGHTTPD_PID" 2>/dev/null || true
 	LIGHTTPD_PID=
+	# lighttpd sends its FastCGI children SIGTERM as it exits, but one it
+	# stops between fork and exec catches the signal as lighttpd (its own
+	# handler) and then runs on as an orphan: end those here, by PID.
+	[ -n "$kids" ] && stop_orphans $kids
+	return 0
+}
+
+# stop_orphans PID...: SIGTERM the ones still running, SIGKILL after 3 s.
+stop_orphans() {
+	local pid i alive
+	kill -TERM "$@" 2>/dev/null || true
+	for i in $(seq 30); do
+		alive=
+		for pid in "$@"; do
+			kill -0 "$pid" 2>/dev/null && alive=1
+		done
+		[ -z "$alive" ] && return 0
+		sleep 0.1
+	done
+	kill -KILL "$@" 2>/dev/null || true
 }
 
 # is_fresh ACTION: whether lshook deduplicates ACTION without a webhook-id
