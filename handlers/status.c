@@ -396,11 +396,7 @@ serve(struct lsh_ctx *c)
 	buf_putc(&b, ',');
 	config_json(&b, c->cfg);
 	buf_add(&b, "}", 2);	/* with the NUL req_respond needs */
-	if (b.failed)
-		lsh_fail(c, LSH_E_NOMEM, NULL);
-	else
-		req_respond(&c->req, 200, NULL, b.p);
-	buf_free(&b);
+	lsh_respond_json(c, 200, &b);
 	free(st);
 }
 

@@ -110,11 +110,7 @@ predict(struct lsh_ctx *c)
 		buf_puts(&b, i > 0 ? ",[]" : "[]");
 	buf_printf(&b, "]}");	/* NUL-terminated */
 	json_event_free(&je);
-	if (b.failed)
-		lsh_fail(c, LSH_E_NOMEM, NULL);
-	else
-		req_respond(&c->req, 200, NULL, b.p);
-	buf_free(&b);
+	lsh_respond_json(c, 200, &b);
 }
 
 static void

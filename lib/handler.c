@@ -63,6 +63,16 @@ install_stop_handler(void)
 }
 
 void
+lsh_respond_json(struct lsh_ctx *c, int status, struct buf *b)
+{
+	if (b->failed || b->p == NULL)
+		lsh_fail(c, LSH_E_NOMEM, NULL);
+	else
+		req_respond(&c->req, status, NULL, b->p);
+	buf_free(b);
+}
+
+void
 lsh_fail(struct lsh_ctx *c, enum lsh_err e, const char *detail)
 {
 	const char *hdr = NULL;
@@ -251,11 +261,7 @@ answer_stored(struct lsh_ctx *c, const struct event *ev, const char *reason)
 	else
 		buf_printf(&b, "{\"status\":\"ignored\",\"id\":\"%s\","
 		    "\"reason\":\"%s\"}", ev->id, reason);
-	if (b.failed)
-		lsh_fail(c, LSH_E_NOMEM, NULL);
-	else
-		req_respond(&c->req, reason ? 202 : 200, NULL, b.p);
-	buf_free(&b);
+	lsh_respond_json(c, reason ? 202 : 200, &b);
 }
 
 /*
@@ -275,11 +281,7 @@ answer_duplicate(struct lsh_ctx *c, const struct event *ev)
 	struct buf b = { 0 };
 
 	buf_printf(&b, "{\"status\":\"duplicate\",\"id\":\"%s\"}", ev->id);
-	if (b.failed)
-		lsh_fail(c, LSH_E_NOMEM, NULL);
-	else
-		req_respond(&c->req, 200, NULL, b.p);
-	buf_free(&b);
+	lsh_respond_json(c, 200, &b);
 }
 
 /*
@@ -429,11 +431,7 @@ answer_check(struct lsh_ctx *c, unsigned long long free_bytes,
 	buf_printf(&b, ",\"fsync\":\"%s\",\"free_bytes\":%llu,"
 	    "\"total_bytes\":%llu}}", c->cfg->fsync ? "always" : "never",
 	    free_bytes, total_bytes);
-	if (b.failed)
-		lsh_fail(c, LSH_E_NOMEM, NULL);
-	else
-		req_respond(&c->req, 200, NULL, b.p);
-	buf_free(&b);
+	lsh_respond_json(c, 200, &b);
 }
 
 /*

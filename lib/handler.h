@@ -62,6 +62,12 @@ int lsh_has_credentials(struct lsh_ctx *);
  */
 void lsh_record(struct lsh_ctx *, enum lsh_log, const char *reason);
 
+/*
+ * Answer status with the NUL-terminated JSON built in b (500 out of
+ * memory when building it failed), and free b.
+ */
+void lsh_respond_json(struct lsh_ctx *, int status, struct buf *b);
+
 /* Answer e with its status and JSON body, logging detail (may be NULL). */
 void lsh_fail(struct lsh_ctx *, enum lsh_err e, const char *detail);
 
