@@ -16,6 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "annidx.h"
 #include "buf.h"
 #include "command.h"
@@ -166,21 +168,38 @@ append_line(const struct config *cfg, struct store *st, enum lsh_log log,
 	    cfg->fsync, why, whysz);
 }
 
+/*
+ * The id of a record lshook derives itself: "<kind>:<what>" and a random
+ * ".<16 hex digits>", so that it stays unique when an operator resets
+ * what it counts (a deleted state/train-<project> counts from 0 again, a
+ * deleted state/projects/<project> announces the project again).
+ */
+static void
+derived_id(char *out, size_t outsz, const char *what)
+{
+	unsigned char r[8];
+	char hex[2 * sizeof(r) + 1];
+
+	randombytes_buf(r, sizeof(r));
+	sodium_bin2hex(hex, sizeof(hex), r, sizeof(r));
+	snprintf(out, outsz, "%s.%s", what, hex);
+}
+
 /* --- training trigger ---------------------------------------------------- */
 
 static void
 train_record(struct buf *b, const struct config *cfg, const struct event *ev,
-    long long pid, long long count)
+    const char *id, long long pid, long long count)
 {
 	char at[40];
 
 	lsh_timestamp(at, sizeof(at));
-	buf_printf(b, "{\"v\":1,\"id\":\"train:%lld:%lld\",\"received_at\":\"%s\","
+	buf_printf(b, "{\"v\":1,\"id\":\"%s\",\"received_at\":\"%s\","
 	    "\"action\":\"TRAIN_REQUESTED\",\"family\":\"training\","
 	    "\"project_id\":%lld,\"task_ids\":[],\"annotation_ids\":[],"
 	    "\"reason\":\"every %ld annotations\",\"count\":%lld,"
 	    "\"payload\":{\"action\":\"TRAIN_REQUESTED\",\"project\":{\"id\":%lld},"
-	    "\"count\":%lld,\"every\":%ld,\"event_id\":\"%s\"}}\n", pid, count, at,
+	    "\"count\":%lld,\"every\":%ld,\"event_id\":\"%s\"}}\n", id, at,
 	    pid, cfg->train_every, count, pid, count, cfg->train_every, ev->id);
 }
 
@@ -190,7 +209,7 @@ follow_training(const struct config *cfg, struct store *st,
     struct request *req, const struct event *ev, long long pid)
 {
 	struct buf line = { 0 };
-	char path[4096], why[512];
+	char path[4096], why[512], what[64], id[96];
 	long long before, after, n;
 	int fd, crossed = 0;
 
@@ -208,36 +227,35 @@ follow_training(const struct config *cfg, struct store *st,
 	if (write_count(path, after, cfg->fsync) == -1)
 		req_log(req, "training counter '%s': %s", path, strerror(errno));
 	else if (before / cfg->train_every != after / cfg->train_every) {
-		train_record(&line, cfg, ev, pid, after);
+		snprintf(what, sizeof(what), "train:%lld:%lld", pid, after);
+		derived_id(id, sizeof(id), what);
+		train_record(&line, cfg, ev, id, pid, after);
 		crossed = append_line(cfg, st, LSH_LOG_TRAINING, &line, why,
 		    sizeof(why)) == LSH_OK;
 		if (!crossed)
 			req_log(req, "TRAIN_REQUESTED not recorded: %s", why);
 	}
 	unlock_state(fd);
-	if (crossed) {
-		char id[64];
-
-		snprintf(id, sizeof(id), "train:%lld:%lld", pid, after);
+	if (crossed)
 		run_command(cfg, req, "training", "TRAIN_REQUESTED", id, pid,
 		    LSH_LOG_TRAINING, line.p, line.len);
-	}
 	buf_free(&line);
 }
 
 /* --- first-seen projects ----------------------------------------------------- */
 
 static void
-first_seen_record(struct buf *b, const struct event *ev, long long pid)
+first_seen_record(struct buf *b, const struct event *ev, const char *id,
+    long long pid)
 {
 	char at[40];
 
 	lsh_timestamp(at, sizeof(at));
-	buf_printf(b, "{\"v\":1,\"id\":\"first-seen:%lld\",\"received_at\":\"%s\","
+	buf_printf(b, "{\"v\":1,\"id\":\"%s\",\"received_at\":\"%s\","
 	    "\"action\":\"PROJECT_FIRST_SEEN\",\"family\":\"projects\","
 	    "\"project_id\":%lld,\"task_ids\":[],\"annotation_ids\":[],"
 	    "\"payload\":{\"action\":\"PROJECT_FIRST_SEEN\",\"project\":{\"id\":%lld},"
-	    "\"event_id\":\"%s\",\"event_action\":\"", pid, at, pid, pid, ev->id);
+	    "\"event_id\":\"%s\",\"event_action\":\"", id, at, pid, pid, ev->id);
 	buf_json_escape(b, ev->action, strlen(ev->action));
 	buf_puts(b, "\"}}\n");
 }
@@ -294,7 +312,7 @@ follow_first_seen(const struct config *cfg, struct store *st,
     struct request *req, const struct event *ev, long long pid)
 {
 	struct buf line = { 0 };
-	char marker[4096], dir[4096], why[512], id[40];
+	char marker[4096], dir[4096], why[512], what[40], id[72];
 	int fd, fresh = 0, mfd;
 
 	if (pid < 0 || known_project(cfg->data_dir, pid))
@@ -313,7 +331,9 @@ follow_first_seen(const struct config *cfg, struct store *st,
 	if (mkdir(dir, 0750) == -1 && errno != EEXIST)
 		req_log(req, "first-seen projects: '%s': %s", dir, strerror(errno));
 	if (access(marker, F_OK) == -1) {
-		first_seen_record(&line, ev, pid);
+		snprintf(what, sizeof(what), "first-seen:%lld", pid);
+		derived_id(id, sizeof(id), what);
+		first_seen_record(&line, ev, id, pid);
 		fresh = append_line(cfg, st, LSH_LOG_PROJECTS, &line, why,
 		    sizeof(why)) == LSH_OK;
 		mfd = fresh ? open(marker, O_WRONLY | O_CREAT | O_CLOEXEC, 0640) : -1;
@@ -324,11 +344,9 @@ follow_first_seen(const struct config *cfg, struct store *st,
 			    fresh ? strerror(errno) : why);
 	}
 	unlock_state(fd);
-	if (fresh) {
-		snprintf(id, sizeof(id), "first-seen:%lld", pid);
+	if (fresh)
 		run_command(cfg, req, "projects", "PROJECT_FIRST_SEEN", id, pid,
 		    LSH_LOG_PROJECTS, line.p, line.len);
-	}
 	buf_free(&line);
 }
 

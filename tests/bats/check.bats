@@ -175,7 +175,7 @@ project_id of the records: $(jq -c .project_id "$DATA/tasks.jsonl" | paste -sd' 
 	run_cgi tasks "$(task 1)"
 	assert_http 200
 	local fs
-	fs=$(grep '"id":"first-seen:7"' "$DATA/projects.jsonl")
+	fs=$(grep '"id":"first-seen:7\.' "$DATA/projects.jsonl")
 	[ -n "$fs" ]
 	run_cgi projects "$(cat "$LSDOCS/PROJECT_DELETED.json")"
 	assert_http 200
@@ -184,7 +184,7 @@ project_id of the records: $(jq -c .project_id "$DATA/tasks.jsonl" | paste -sd' 
 	n=$(nlines projects.jsonl)
 	lshook check -d "$DATA"
 	[ "$status" -eq 1 ]
-	assert_line "projects.jsonl:$n: duplicate id first-seen:7 (first at line 1)"
+	assert_line --regexp "^projects\.jsonl:$n: duplicate id first-seen:7\.[0-9a-f]{16} \(first at line 1\)$"
 	# ids are unique per log: the same id in two logs is fine
 	sed -i '$d' "$DATA/projects.jsonl"
 	jq -c '.family = null | .endpoint = "tasks" | .reason = "r"' \

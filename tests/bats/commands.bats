@@ -473,13 +473,14 @@ slot_busy() {
 	run_cgi tasks "$(task 1)" LSHOOK_ON_PROJECT_FIRST_SEEN="$(argv "$CMDS/record.sh" "$rec")"
 	assert_http 200 .status ok
 	wait_commands 1
-	cmp "$rec/stdin" <(grep '^{"v":1,"id":"first-seen:7"' "$DATA/projects.jsonl")
+	cmp "$rec/stdin" <(grep '^{"v":1,"id":"first-seen:7\.' "$DATA/projects.jsonl")
 	grep -qx LSHOOK_ACTION=PROJECT_FIRST_SEEN "$rec/env"
 	grep -qx LSHOOK_FAMILY=projects "$rec/env"
-	grep -qx LSHOOK_EVENT_ID=first-seen:7 "$rec/env"
+	# the record's own id: first-seen:<project>.<16 random hex digits>
+	grep -qxE 'LSHOOK_EVENT_ID=first-seen:7\.[0-9a-f]{16}' "$rec/env"
 	grep -qx LSHOOK_PROJECT_ID=7 "$rec/env"
 	grep -qx "LSHOOK_LOG=$DATA/projects.jsonl" "$rec/env"
-	[ "$(cmd_field '[.event_id, .action, .family, .project_id, .exit]')" = \
+	[ "$(cmd_field '[(.event_id | sub("\\.[0-9a-f]{16}$"; "")), .action, .family, .project_id, .exit]')" = \
 	    '["first-seen:7","PROJECT_FIRST_SEEN","projects",7,0]' ]
 	# the project is known now: the next event runs nothing more
 	run_cgi tasks "$(task 2)" LSHOOK_ON_PROJECT_FIRST_SEEN="$(argv "$CMDS/record.sh" "$rec")" \
@@ -500,10 +501,10 @@ slot_busy() {
 	cmp "$rec/stdin" <(grep '"action":"TRAIN_REQUESTED"' "$DATA/training.jsonl")
 	grep -qx LSHOOK_ACTION=TRAIN_REQUESTED "$rec/env"
 	grep -qx LSHOOK_FAMILY=training "$rec/env"
-	grep -qx LSHOOK_EVENT_ID=train:2:2 "$rec/env"
+	grep -qxE 'LSHOOK_EVENT_ID=train:2:2\.[0-9a-f]{16}' "$rec/env"
 	grep -qx LSHOOK_PROJECT_ID=2 "$rec/env"
 	grep -qx "LSHOOK_LOG=$DATA/training.jsonl" "$rec/env"
-	[ "$(cmd_field '[.event_id, .action, .family, .project_id, .exit]')" = \
+	[ "$(cmd_field '[(.event_id | sub("\\.[0-9a-f]{16}$"; "")), .action, .family, .project_id, .exit]')" = \
 	    '["train:2:2","TRAIN_REQUESTED","training",2,0]' ]
 }
 
