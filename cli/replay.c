@@ -108,6 +108,16 @@ report_none(void *arg, const char *path, unsigned long lineno, const char *why)
 	(void)why;
 }
 
+/* One id on its own line, controls as '?': the logs are untrusted. */
+static void
+put_masked(FILE *f, const char *id)
+{
+	fputs("  ", f);
+	for (; *id != '\0'; id++)
+		fputc((unsigned char)*id < 0x20 || *id == 0x7f ? '?' : *id, f);
+	fputc('\n', f);
+}
+
 /* Ids an ambiguous prefix lists; more are counted. */
 #define CUT_CANDIDATES	10
 
@@ -181,7 +191,7 @@ resolve_id(struct cut *c, int dirfd, const char *dir)
 		cli_error("id prefix '%s' is ambiguous: %zu records match",
 		    c->text, m.n);
 		for (i = 0; i < m.n && i < CUT_CANDIDATES; i++)
-			fprintf(stderr, "  %s\n", m.ids[i]);
+			put_masked(stderr, m.ids[i]);
 		if (m.n > CUT_CANDIDATES)
 			fprintf(stderr, "  (and %zu more)\n",
 			    m.n - CUT_CANDIDATES);

@@ -5,7 +5,9 @@
  * and the device, inode and offset of annotations.jsonl indexed so far),
  * then slots of two int64 (annotation id, 0 when empty; task id), open
  * addressing with linear probing, at most half full.  A slot is written
- * task first, annotation second, so a crash leaves it empty or whole.  The
+ * task first, annotation second, so a process that dies leaves it empty
+ * or whole (a power loss may leave any mix: the table is a cache, rebuilt
+ * by removing it).  The
  * offset is set back to 0 while the table grows, so a crash then means
  * the log is read again, never that entries are missing for good.
  */
@@ -27,6 +29,7 @@
 #define MAGIC		"LSHANIX1"
 #define HEADER		64
 #define FIRST_SLOTS	4096
+#define MAX_SLOTS	((uint64_t)1 << 32)	/* 64 GiB of table: never met */
 #define LOG_NAME	"annotations.jsonl"
 #define TABLE_NAME	"state/annotations.idx"
 
@@ -71,12 +74,16 @@ home(int64_t ann, uint64_t slots)
 	return ((uint64_t)ann * 0x9e3779b97f4a7c15ULL) & (slots - 1);
 }
 
+/* The header describes a table of exactly size bytes (checked before any
+ * product that could wrap: the file may be damaged or foreign). */
 static int
 valid(const struct header *h, off_t size)
 {
-	return memcmp(h->magic, MAGIC, 8) == 0 && h->slots >= FIRST_SLOTS &&
+	return memcmp(h->magic, MAGIC, 8) == 0 && size > HEADER &&
+	    h->slots >= FIRST_SLOTS && h->slots <= MAX_SLOTS &&
 	    (h->slots & (h->slots - 1)) == 0 && h->used < h->slots &&
-	    (off_t)(HEADER + h->slots * 16) == size;
+	    h->slots == (uint64_t)(size - HEADER) / 16 &&
+	    (uint64_t)(size - HEADER) % 16 == 0;
 }
 
 /* --- lookup --------------------------------------------------------------- */
@@ -121,11 +128,21 @@ annidx_lookup(const char *dir, const int64_t *ann, size_t n, int64_t *task)
 
 /* --- the table, under the exclusive lock ---------------------------------- */
 
+/*
+ * Map the table at size bytes.  The blocks are allocated first: a write
+ * through the mapping into a hole the disk cannot fill would be SIGBUS,
+ * not an error (ENOSPC, EDQUOT) this can report.
+ */
 static int
 map(struct table *t, size_t size)
 {
 	void *p;
+	int e;
 
+	if ((e = posix_fallocate(t->fd, 0, (off_t)size)) != 0) {
+		errno = e;
+		return -1;
+	}
 	if (ftruncate(t->fd, (off_t)size) == -1)
 		return -1;
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, t->fd, 0);
@@ -180,9 +197,13 @@ grow(struct table *t)
 {
 	uint64_t old = t->h->slots, i, used = 0, off = t->h->off;
 	size_t bytes = old * 16;
-	int64_t *copy = malloc(bytes);
+	int64_t *copy;
 
-	if (copy == NULL)
+	if (2 * old > MAX_SLOTS) {
+		errno = EFBIG;
+		return -1;
+	}
+	if ((copy = malloc(bytes)) == NULL)
 		return -1;
 	memcpy(copy, t->slot, bytes);
 	t->h->off = 0;	/* a crash from here on: index the log again */

@@ -202,12 +202,20 @@ event_stamped(struct event *ev, const char *stamp)
 	}
 }
 
+static int
+cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
 void
 event_know_tasks(struct event *ev, const char *data_dir)
 {
 	const struct spans *a = &ev->json.annotation_ids;
 	int64_t *ids, *tasks;
-	size_t i, j, n = 0;
+	size_t i, n = 0;
 
 	if (ev->route == NULL || strcmp(ev->route->canonical,
 	    "ANNOTATIONS_DELETED") != 0 || a->n == 0 || ev->json.task_ids.n > 0 ||
@@ -220,11 +228,11 @@ event_know_tasks(struct event *ev, const char *data_dir)
 	for (i = 0; i < a->n; i++)
 		ids[i] = annidx_id(ev->body + a->v[i].off, a->v[i].len);
 	if (annidx_lookup(data_dir, ids, a->n, tasks) == 0) {
+		/* ascending, each once: sorted, so a big delete costs n log n */
+		qsort(tasks, a->n, sizeof(*tasks), cmp_id);
 		buf_putc(&ev->known_tasks, '[');
 		for (i = 0; i < a->n; i++) {
-			for (j = 0; j < i && tasks[j] != tasks[i]; j++)
-				;
-			if (tasks[i] == 0 || j < i)
+			if (tasks[i] == 0 || (i > 0 && tasks[i - 1] == tasks[i]))
 				continue;	/* unknown, or listed */
 			buf_printf(&ev->known_tasks, "%s%lld", n++ ? "," : "",
 			    (long long)tasks[i]);

@@ -427,18 +427,19 @@ follow_event(const struct config *cfg, struct store *st, struct request *req,
 	size_t i;
 
 	follow_ontology(cfg, st, req, ev, family, pid);
-	follow_index(cfg, req, ev, family);
 	if (family == LSH_FAM_ANNOTATIONS && (strcmp(canonical(ev),
 	    "ANNOTATION_CREATED") == 0 || strcmp(canonical(ev),
 	    "ANNOTATIONS_CREATED") == 0))
 		follow_training(cfg, st, req, ev, pid);
 	follow_first_seen(cfg, st, req, ev, pid);
-	if (config_command(cfg, fam, canonical(ev)) == NULL)
-		return;
-	for (i = 0; i < 3; i++)
-		buf_add(&line, ev->rec[i].iov_base, ev->rec[i].iov_len);
-	if (!line.failed)
-		run_command(cfg, req, fam, canonical(ev), ev->id, pid,
-		    (enum lsh_log)family, line.p, line.len);
-	buf_free(&line);
+	if (config_command(cfg, fam, canonical(ev)) != NULL) {
+		for (i = 0; i < 3; i++)
+			buf_add(&line, ev->rec[i].iov_base, ev->rec[i].iov_len);
+		if (!line.failed)
+			run_command(cfg, req, fam, canonical(ev), ev->id, pid,
+			    (enum lsh_log)family, line.p, line.len);
+		buf_free(&line);
+	}
+	/* last: reading the log may take longest, and nothing waits on it */
+	follow_index(cfg, req, ev, family);
 }

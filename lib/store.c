@@ -422,8 +422,13 @@ store_probe(const char *dir, unsigned long long *free_bytes,
 		return storage_error(why, whysz, "data directory", dir);
 	}
 	snprintf(path, sizeof(path), "%s/.lshook-check.%ld", dir, (long)getpid());
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_NOCTTY |
+	/* a file of ours left by a killed process is removed, nothing else
+	 * is ever opened: O_EXCL makes the probe a new file */
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY |
 	    O_CLOEXEC, 0640);
+	if (fd == -1 && errno == EEXIST && unlink(path) == 0)
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_NOCTTY | O_CLOEXEC, 0640);
 	if (fd == -1)
 		return storage_error(why, whysz, "cannot create", path);
 	if (probe_write(fd) == -1)
