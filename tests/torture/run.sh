@@ -171,7 +171,7 @@ test_crash() {
 	load_pid=$!
 	BG+=("$load_pid")
 	"$PY" "$TORTURE/killer.py" --parent "$LIGHTTPD_PID" --data "$dir/data" \
-	    --kills "$KILLS" --gap-min 0.2 --gap-max 1.0 --until-file "$dir/done" \
+	    --kills "$KILLS" --gap-min 0.1 --gap-max 0.5 --until-file "$dir/done" \
 	    --max-seconds 200 > "$dir/kills.txt"
 	wait "$load_pid"
 	secs=$((SECONDS - t0))
