@@ -108,7 +108,7 @@ event_parse_as(struct event *ev, const char *body, size_t len,
 		return e;
 	if (n + 3 > sizeof(ev->action))
 		return LSH_E_NOMEM;
-	/* "<action>" then the token: the action with its quotes */
+	/* the action, and for the record its JSON token: it in quotes */
 	memcpy(ev->action, action, n + 1);
 	ev->given_tok[0] = '"';
 	memcpy(ev->given_tok + 1, action, n);
