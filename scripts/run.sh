@@ -83,8 +83,10 @@ hmac_hex() {	# hmac_hex KEY FILE
 
 print_commands() {
 	key_hex=$(printf '%s' "${SECRET#whsec_}" | base64 -d | od -An -tx1 | tr -d ' \n')
-	# Two different events per handler: the same body twice would be
-	# answered "duplicate" the second time (LSHOOK_DEDUP_WINDOW).
+	# Two different events per handler: the same body of an action whose
+	# body is always new (TASKS_CREATED, ANNOTATION_*, PROJECT_CREATED)
+	# would be answered "duplicate" the second time (README, "What is
+	# deduplicated"); START_TRAINING twice is two training requests.
 	for set in tasks:TASKS_CREATED:TASKS_DELETED \
 	    annotations:ANNOTATION_CREATED:ANNOTATION_UPDATED \
 	    projects:PROJECT_UPDATED:PROJECT_CREATED \
