@@ -754,10 +754,7 @@ prints: $got"
 @test "apache cgid .htaccess: LimitRequestBody: 256 MiB is stored, one byte more is 413" {
 	start_cgid_htaccess
 	local f=$BATS_TEST_TMPDIR/body.json i
-	sized_task_body "$BODY_LIMIT" "$f"
-	curl_post /hooks/tasks.fcgi "$f"
-	assert_http 200 .status ok
-	check_sized_record "$DATA/tasks.jsonl" "$BODY_LIMIT"
+	store_limit_body "$f"
 	truncate -s $((BODY_LIMIT + 1)) "$f"
 	for i in 1 2 3; do
 		curl_post /hooks/tasks.fcgi "$f"
@@ -836,10 +833,7 @@ $(grep -E 'AH00574|AH02651' "$ADIR/logs/error.log" | head -2)"
 @test "apache fcgid vhost: FcgidMaxRequestLen raised: 256 MiB is stored, one byte more is 500" {
 	start_fcgid_vhost
 	local f=$BATS_TEST_TMPDIR/body.json
-	sized_task_body "$BODY_LIMIT" "$f"
-	curl_post /hooks/tasks.fcgi "$f"
-	assert_http 200 .status ok
-	check_sized_record "$DATA/tasks.jsonl" "$BODY_LIMIT"
+	store_limit_body "$f"
 	truncate -s $((BODY_LIMIT + 1)) "$f"
 	curl_post /hooks/tasks.fcgi "$f"
 	[ "$http_status" = 500 ] || fail "256 MiB + 1: $http_status $http_body"
@@ -877,10 +871,7 @@ $(grep -E 'AH00574|AH02651' "$ADIR/logs/error.log" | head -2)"
 @test "apache proxy_fcgi: 256 MiB is stored, one byte more is lshook's 413 body too large" {
 	start_proxy_fcgi
 	local f=$BATS_TEST_TMPDIR/body.json
-	sized_task_body "$BODY_LIMIT" "$f"
-	curl_post /hooks/tasks.fcgi "$f"
-	assert_http 200 .status ok
-	check_sized_record "$DATA/tasks.jsonl" "$BODY_LIMIT"
+	store_limit_body "$f"
 	truncate -s $((BODY_LIMIT + 1)) "$f"
 	curl_post /hooks/tasks.fcgi "$f"
 	assert_http 413 .error "body too large"

@@ -87,22 +87,12 @@ print(len(rec["task_ids"]), len(set(rec["task_ids"])), rec["action"],
 # (LSHOOK_MAX_BODY's default): a body of exactly that size gets through.
 @test "bigbatch: lighttpd FastCGI stores a body of exactly the shipped limit (256 MiB)" {
 	start_lighttpd
-	local f=$BATS_TEST_TMPDIR/limit.json
-	sized_task_body "$BODY_LIMIT" "$f"
-	CURL_TIMEOUT=60 curl_http /hooks/tasks.fcgi -H 'Content-Type: application/json' \
-	    -H "Authorization: Bearer $SECRET" -H 'Expect:' --data-binary "@$f"
-	assert_http 200 .status ok
-	check_sized_record "$DATA/tasks.jsonl" "$BODY_LIMIT"
+	store_limit_body "$BATS_TEST_TMPDIR/limit.json"
 }
 
 @test "bigbatch: lighttpd CGI stores a body of exactly the shipped limit (256 MiB)" {
 	start_lighttpd_cgi
-	local f=$BATS_TEST_TMPDIR/limit.json
-	sized_task_body "$BODY_LIMIT" "$f"
-	CURL_TIMEOUT=60 curl_http /hooks/tasks.fcgi -H 'Content-Type: application/json' \
-	    -H "Authorization: Bearer $SECRET" -H 'Expect:' --data-binary "@$f"
-	assert_http 200 .status ok
-	check_sized_record "$DATA/tasks.jsonl" "$BODY_LIMIT"
+	store_limit_body "$BATS_TEST_TMPDIR/limit.json"
 }
 
 # lshook's own check, as behind mod_proxy_fcgi where no server limit

@@ -31,6 +31,19 @@ curl_http() {
 	http_body=$(cat "$out.body")
 }
 
+# store_limit_body FILE: write a TASKS_CREATED of exactly $BODY_LIMIT
+# bytes (the shipped limit) to FILE, post it to the tasks handler and check
+# it is answered 200 and stored whole.  FILE stays for a test that goes on
+# with one byte more.
+store_limit_body() {
+	local f=$1
+	sized_task_body "$BODY_LIMIT" "$f"
+	CURL_TIMEOUT=60 curl_http /hooks/tasks.fcgi -H 'Content-Type: application/json' \
+	    -H "Authorization: Bearer $SECRET" -H 'Expect:' --data-binary "@$f"
+	assert_http 200 .status ok
+	check_sized_record "$DATA/tasks.jsonl" "$BODY_LIMIT"
+}
+
 # wait_log FILE REGEX: wait (up to 3 s) until FILE holds a line matching
 # REGEX (a server's error log, written a moment after its answer).
 wait_log() {

@@ -394,12 +394,7 @@ wait_error_log() { wait_log "$NGX/error.log" "$1"; }
 
 @test "nginx: a body of exactly client_max_body_size (256 MiB, lshook's limit) is stored whole" {
 	start_stack
-	local f=$BATS_TEST_TMPDIR/limit.json
-	sized_task_body "$BODY_LIMIT" "$f"
-	CURL_TIMEOUT=60 curl_http /hooks/tasks.fcgi -H 'Content-Type: application/json' \
-	    -H "Authorization: Bearer $SECRET" -H 'Expect:' --data-binary "@$f"
-	assert_http 200 .status ok
-	check_sized_record "$DATA/tasks.jsonl" "$BODY_LIMIT"
+	store_limit_body "$BATS_TEST_TMPDIR/limit.json"
 }
 
 @test "nginx: a 2 MiB event, over nginx's 1m default, is stored whole" {
