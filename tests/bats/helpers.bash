@@ -330,26 +330,12 @@ fcgi_request() {
 # and $SW_SECRET too when standard is among the modes.  $LIGHTTPD_WWW
 # replaces www/ as the document root.
 start_lighttpd() {
-	local run=$BATS_TEST_TMPDIR/lighttpd try
-	mkdir -p "$run"
+	local run=$BATS_TEST_TMPDIR/lighttpd
 	local auth=${LIGHTTPD_AUTH:-header,hmac}
+	mkdir -p "$run"
 	printf '%s\n' "$SECRET" > "$run/secret"
 	case $auth in *standard*) printf '%s\n' "$SW_SECRET" >> "$run/secret" ;; esac
-	for try in 1 2 3 4 5; do
-		LIGHTTPD_PORT=$(free_port)
-		LSHOOKD_WWW=${LIGHTTPD_WWW:-$ROOT/www} LSHOOKD_RUN=$run \
-		LSHOOKD_PORT=$LIGHTTPD_PORT \
-		LSHOOKD_DATA=$DATA LSHOOKD_SECRET_FILE=$run/secret LSHOOKD_AUTH=$auth \
-		    lighttpd -D -f "$ROOT/lighttpd/lshook.conf" 2>"$run/stderr" &
-		LIGHTTPD_PID=$!
-		if wait_port "$LIGHTTPD_PORT" "$LIGHTTPD_PID"; then
-			BASE_URL=http://127.0.0.1:$LIGHTTPD_PORT
-			return 0
-		fi
-		kill "$LIGHTTPD_PID" 2>/dev/null || true
-		wait "$LIGHTTPD_PID" 2>/dev/null || true
-	done
-	fail "cannot start lighttpd: $(cat "$run/stderr")"
+	lighttpd_up "$ROOT/lighttpd/lshook.conf" "$auth" "${LIGHTTPD_WWW:-$ROOT/www}"
 }
 
 # start_lighttpd_cgi [VAR=value...]: start_lighttpd with
@@ -359,12 +345,22 @@ start_lighttpd_cgi() {
 	local run=$BATS_TEST_TMPDIR/lighttpd
 	mkdir -p "$run"
 	printf '%s\n' "$SECRET" > "$run/secret"
+	lighttpd_up "$ROOT/lighttpd/lshook-cgi.conf" header,hmac "$ROOT/www" "$@"
+}
+
+# lighttpd_up CONF AUTH WWW [VAR=value...]: lighttpd -D -f CONF on a free
+# port (five tries), the LSHOOKD_* values from the arguments, $DATA and
+# $BATS_TEST_TMPDIR/lighttpd.  bats' fd 3 is closed for it: a handler that
+# outlived lighttpd would otherwise hold bats' output open to the end.
+lighttpd_up() {
+	local conf=$1 auth=$2 www=$3 run=$BATS_TEST_TMPDIR/lighttpd
+	shift 3
 	for _ in 1 2 3 4 5; do
 		LIGHTTPD_PORT=$(free_port)
-		env "$@" LSHOOKD_WWW="$ROOT/www" LSHOOKD_RUN="$run" \
+		env "$@" LSHOOKD_WWW="$www" LSHOOKD_RUN="$run" \
 		    LSHOOKD_PORT="$LIGHTTPD_PORT" LSHOOKD_DATA="$DATA" \
-		    LSHOOKD_SECRET_FILE="$run/secret" LSHOOKD_AUTH=header,hmac \
-		    lighttpd -D -f "$ROOT/lighttpd/lshook-cgi.conf" 2>"$run/stderr" 3>&- &
+		    LSHOOKD_SECRET_FILE="$run/secret" LSHOOKD_AUTH="$auth" \
+		    lighttpd -D -f "$conf" 2>"$run/stderr" 3>&- &
 		LIGHTTPD_PID=$!
 		if wait_port "$LIGHTTPD_PORT" "$LIGHTTPD_PID"; then
 			BASE_URL=http://127.0.0.1:$LIGHTTPD_PORT
