@@ -33,18 +33,24 @@ extern char **environ;
 
 static sigset_t stop_signals;	/* SIGTERM and SIGUSR1: libfcgi's "stop" */
 static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t idle;	/* waiting for a request, none in hand */
 
 /*
  * Ours, installed first thing, so a SIGTERM during start-up (a server
  * stopping a process it just spawned) ends the loop cleanly instead of
  * killing the process; FCGX_Init keeps a handler it finds installed.
- * FCGX_ShutdownPending sets libfcgi's own flag, which its accept loop
- * checks when the signal interrupts accept().
+ * Between requests the process holds nothing and leaves at once: libfcgi
+ * checks its own flag only when a signal interrupts accept(), so one that
+ * came just before accept() would leave it waiting for good.  During a
+ * request (the signals are blocked while it is served) the loop ends
+ * after it.
  */
 static void
 on_stop(int sig)
 {
 	(void)sig;
+	if (idle)
+		_exit(0);
 	stop_requested = 1;
 	FCGX_ShutdownPending();
 }
@@ -559,10 +565,18 @@ run_fastcgi(struct lsh_ctx *c, lsh_serve_fn *serve, struct config *base,
     char **env)
 {
 	FCGX_Request fr;
+	int rc;
 
 	FCGX_Init();
 	FCGX_InitRequest(&fr, 0, 0);
-	while (!stop_requested && FCGX_Accept_r(&fr) >= 0) {
+	for (;;) {
+		idle = 1;	/* first: a signal from here on ends the process */
+		if (stop_requested)
+			break;
+		rc = FCGX_Accept_r(&fr);
+		idle = 0;
+		if (rc < 0)
+			break;
 		c->req.fcgx = &fr;
 		c->req.envp = fr.envp;
 		c->req.responded = 0;
